@@ -36,11 +36,13 @@ export function detailFromIssue(issue: z.core.$ZodIssue): ErrorDetail {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return at('required', 'is required');
+      if (typeof issue.input === 'number') return at('invalidValue', 'must be a finite number');
       return at(
         'invalidType',
         `must be ${JSON_TYPE_NAMES[issue.expected] ?? issue.expected}, not ${jsonTypeOf(issue.input)}`,
       );
     case 'invalid_value':
+      if (issue.input === undefined) return at('required', 'is required');
       return at('invalidValue', `must be one of: ${issue.values.map((v) => String(v)).join(', ')}`);
     case 'too_big':
       return at(

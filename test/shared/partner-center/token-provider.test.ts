@@ -1,7 +1,11 @@
 import { PartnerCenterTokenProvider } from '../../../shared/partner-center/token-provider';
 import { fetchNetworkModule } from '../../../shared/partner-center/msal-network';
 import { TableTokenCachePlugin } from '../../../shared/storage/token-cache-plugin';
-import { startLocalPartnerCenter, PARTNER_CENTER_SCOPE, type LocalPartnerCenter } from '../../support/local-partner-center';
+import {
+  startLocalPartnerCenter,
+  PARTNER_CENTER_SCOPE,
+  type LocalPartnerCenter,
+} from '../../support/local-partner-center';
 import { testTable } from '../../support/tables';
 
 let local: LocalPartnerCenter;

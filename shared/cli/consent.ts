@@ -1,0 +1,32 @@
+/* eslint-disable no-console -- a command-line tool talks to its terminal */
+/** `npm run consent`: sign the integration user in once and store the token cache. */
+import { loadSettings } from '../config';
+import { tokenCacheKey } from '../partner-center/access';
+import { runConsent } from '../partner-center/consent';
+import { tableClient } from '../storage/tables';
+import { TableTokenCachePlugin } from '../storage/token-cache-plugin';
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const { username } = await runConsent({
+    clientId: settings.PARTNER_CENTER_CLIENT_ID,
+    tenantId: settings.PARTNER_CENTER_TENANT_ID,
+    authorityHost: settings.PARTNER_CENTER_AUTHORITY_HOST,
+    scopes: [settings.PARTNER_CENTER_SCOPE],
+    cachePlugin: new TableTokenCachePlugin(
+      tableClient(settings, settings.TOKEN_CACHE_TABLE),
+      tokenCacheKey(settings),
+    ),
+    print: (line) => console.log(line),
+  });
+  console.log(
+    `Signed in as ${username}. The token cache is stored in table ${settings.TOKEN_CACHE_TABLE};`,
+  );
+  console.log('every gateway instance uses it from now on. Nothing else to do.');
+}
+
+main().catch((error: unknown) => {
+  console.error(`Consent failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error('Check the PARTNER_CENTER_* settings (see README, Configuration) and try again.');
+  process.exitCode = 1;
+});

@@ -1,0 +1,71 @@
+/**
+ * The gateway's settings, read from the environment (app settings in Azure, local.settings.json
+ * locally). Every problem is reported at once, naming the setting; values are never echoed.
+ */
+import { z } from 'zod';
+
+const url = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int().positive().default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+export const SettingsSchema = z
+  .object({
+    PARTNER_CENTER_API_URL: url.default('https://api.partner.microsoft.com/v1.0'),
+    PARTNER_CENTER_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
+    PARTNER_CENTER_TENANT_ID: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+    PARTNER_CENTER_CLIENT_ID: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+    PARTNER_CENTER_CLIENT_SECRET: optionalText,
+    PARTNER_CENTER_CLIENT_CERTIFICATE: optionalText,
+    PARTNER_CENTER_SCOPE: z.string().default('https://api.partner.microsoft.com/.default'),
+    PARTNER_CENTER_REFRESH_TOKEN: optionalText,
+    PARTNER_CENTER_USERNAME: optionalText,
+    PARTNER_CENTER_MAX_ATTEMPTS: positiveInt(5),
+    PARTNER_CENTER_DEADLINE_MS: positiveInt(60000),
+    PARTNER_CENTER_ATTEMPT_TIMEOUT_MS: positiveInt(20000),
+    AzureWebJobsStorage: optionalText,
+    AzureWebJobsStorage__tableServiceUri: optionalText,
+    TOKEN_CACHE_TABLE: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, {
+        error: 'must be a table name: a letter, then letters or digits, 3 to 63 in all',
+      })
+      .default('PartnerCenterTokenCache'),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.PARTNER_CENTER_CLIENT_SECRET && !s.PARTNER_CENTER_CLIENT_CERTIFICATE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PARTNER_CENTER_CLIENT_SECRET'],
+        message:
+          'is required unless PARTNER_CENTER_CLIENT_CERTIFICATE is set (one client credential is needed)',
+      });
+    }
+    if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__tableServiceUri) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AzureWebJobsStorage'],
+        message: 'is required unless AzureWebJobsStorage__tableServiceUri is set (identity-based)',
+      });
+    }
+  });
+
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const parsed = SettingsSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigurationError(
+    parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`),
+  );
+}

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const SAMPLES = join(__dirname, '..', '..', '..', 'shared', 'samples');
+
+/** The seed document's request example (a shared referral, step 1), fresh each call. */
+export function seedRequest(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(SAMPLES, 'seed-create-shared-request.json'), 'utf8'));
+}
+
+/** The seed request sent as an independent referral (no target). */
+export function independentSeedRequest(): Record<string, unknown> {
+  const { target: _target, ...rest } = seedRequest();
+  return { ...rest, type: 'Independent' };
+}
+
+type Json = Record<string, unknown>;
+
+/** Sets a value at a dotted path with [n] indexes, e.g. `customerProfile.team[0].email`. */
+export function setPath(target: Json, path: string, value: unknown): Json {
+  const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+  let node: Json = target;
+  for (const key of keys.slice(0, -1)) node = node[key] as Json;
+  const last = keys[keys.length - 1] as string;
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return target;
+}
