@@ -82,7 +82,7 @@ export class PartnerCenterClient {
     this.fetchImpl = options.fetch ?? fetch;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? sleepFor;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
   }
 
   /** Creates a referral. Safe to call again with the same `requestId`: Partner Center deduplicates. */
@@ -187,8 +187,9 @@ export class PartnerCenterClient {
           signal: AbortSignal.timeout(Math.min(this.policy.attemptTimeoutMs, remaining)),
         });
       } catch (error) {
-        const timedOut =
-          error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        // Duck-typed: the abort error may come from another realm (a DOMException).
+        const name = (error as { name?: unknown }).name;
+        const timedOut = name === 'TimeoutError' || name === 'AbortError';
         const reason = timedOut ? 'timeout' : networkReason(error);
         failure = timedOut
           ? { kind: 'timeout', requestId }
@@ -265,5 +266,6 @@ function parseJson(text: string): unknown {
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } }).cause;
   if (cause && typeof cause.code === 'string') return cause.code;
-  return error instanceof Error ? error.message : 'network error';
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' ? message : 'network error';
 }

@@ -91,7 +91,7 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
       ...(options.networkClient ? { system: { networkClient: options.networkClient } } : {}),
     };
     this.app = new ConfidentialClientApplication(config);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
     this.renewBeforeMs = options.renewBeforeExpiryMs ?? 5 * 60 * 1000;
   }
 
@@ -145,6 +145,8 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
       const result = await this.app.acquireTokenByRefreshToken({
         refreshToken: this.options.initialRefreshToken,
         scopes: this.options.scopes,
+        // Keep the account and its rotated refresh token: the seed is used only this once.
+        forceCache: true,
       });
       if (!result) throw consentRequiredError('the identity provider returned no token');
       return result;

@@ -56,6 +56,9 @@ interface DeviceCode {
   approvedFor?: string;
 }
 
+/** Entra accepts the RFC 8628 name and the short one MSAL sends. */
+const DEVICE_CODE_GRANTS = new Set(['urn:ietf:params:oauth:grant-type:device_code', 'device_code']);
+
 export const DEFAULT_USER: IdentityUser = {
   username: 'referrals@partner.example',
   objectId: '7f3b5a3e-2c1d-4f55-9a0b-6c2e1d9f8a01',
@@ -162,6 +165,12 @@ export class LocalIdentityProvider {
     }
   }
 
+  /** Revokes one refresh token. */
+  revokeRefreshToken(token: string): void {
+    const grant = this.refreshTokens.get(token);
+    if (grant) grant.revoked = true;
+  }
+
   /** Completes a pending device-code sign-in, as the user would in a browser. */
   approveDeviceCode(userCode: string, username = DEFAULT_USER.username): boolean {
     for (const code of this.deviceCodes.values()) {
@@ -246,6 +255,7 @@ export class LocalIdentityProvider {
         const key = await importX509(client.certificate, String(alg));
         const { payload } = await jwtVerify(assertion, key, {
           audience: `${this.baseUrl}/${this.tenantId}/oauth2/v2.0/token`,
+          clockTolerance: 300, // Entra allows five minutes of clock skew
         });
         if (payload.iss !== clientId || payload.sub !== clientId)
           return 'Client assertion has the wrong issuer.';
@@ -255,7 +265,7 @@ export class LocalIdentityProvider {
       }
     }
     // Public clients (device code) present no credential.
-    return form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code'
+    return DEVICE_CODE_GRANTS.has(form.get('grant_type') ?? '')
       ? client
       : 'A client credential is required.';
   }
@@ -300,7 +310,7 @@ export class LocalIdentityProvider {
       }
       return this.userTokens(res, client.clientId, grant.username, scope);
     }
-    if (grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
+    if (DEVICE_CODE_GRANTS.has(grantType)) {
       const code = this.deviceCodes.get(form.get('device_code') ?? '');
       if (!code || code.clientId !== client.clientId)
         return entraError(res, 400, 'invalid_grant', 70000, 'Device code not valid.');

@@ -142,7 +142,7 @@ export class PartnerCenterSandbox {
   private async applyFault(fault: Fault | undefined, res: ServerResponse): Promise<boolean> {
     if (!fault) return false;
     if (fault.kind === 'delay') {
-      await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
       return false;
     }
     if (fault.kind === 'drop') {
@@ -164,7 +164,8 @@ export class PartnerCenterSandbox {
     if (url.pathname !== API && !url.pathname.startsWith(`${API}/`)) {
       return pcError(res, 404, 'itemNotFound', `No route for ${url.pathname}`);
     }
-    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    if (this.latencyMs > 0)
+      await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
     if (await this.applyFault(this.takeFault(method, 'before'), res)) return;
 
     const headers = {
