@@ -90,7 +90,7 @@ export class LocalIdentityProvider {
   accessTokenLifetimeSeconds: number;
   refreshTokenLifetimeSeconds: number;
   /** Token requests by grant type, so tests can count them. */
-  readonly tokenRequests: Record<string, number> = {};
+  tokenRequests: Record<string, number> = {};
   private readonly refreshTokens = new Map<string, RefreshTokenGrant>();
   private readonly deviceCodes = new Map<string, DeviceCode>();
   private running: RunningServer | undefined;
@@ -163,6 +163,10 @@ export class LocalIdentityProvider {
     for (const grant of this.refreshTokens.values()) {
       if (grant.username === username) grant.revoked = true;
     }
+  }
+
+  resetCounters(): void {
+    this.tokenRequests = {};
   }
 
   /** Revokes one refresh token. */

@@ -12,6 +12,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } fro
 import { canonicalize, isPlainObject } from '../../shared/referral/canonicalize';
 import {
   ReferralCreateRequestSchema,
+  SERVICE_SET_PROPERTIES,
   type Referral,
   type ReferralCreateRequest,
 } from '../../shared/referral/schema';
@@ -390,19 +391,15 @@ export class PartnerCenterSandbox {
     if (!body.ok) return body.answer;
     if (!isPlainObject(body.value))
       return errorAnswer(400, 'invalidRequest', 'The body must be a referral.');
-    const {
-      id: _id,
-      engagementId: _e,
-      eTag: _t,
-      links: _l,
-      createdDateTime: _c,
-      updatedDateTime: _u,
-      organizationId: _o,
-      organizationName: _n,
-      expirationDateTime: _x,
-      acceptedDateTime: _a,
-      ...rest
-    } = body.value;
+    // PUT carries the full referral as read (nulls included); what the service sets is kept.
+    const rest = Object.fromEntries(
+      Object.entries(body.value).filter(
+        ([key, value]) =>
+          value !== null &&
+          key !== 'engagementId' &&
+          !(SERVICE_SET_PROPERTIES as readonly string[]).includes(key),
+      ),
+    );
     const valid = this.validate({ ...rest, engagementId: existing.engagementId });
     if (!valid.ok) return valid.answer;
     return this.update(existing, { ...existing, ...valid.value });

@@ -22,7 +22,7 @@ export function setPath(target: Json, path: string, value: unknown): Json {
   let node: Json = target;
   for (const key of keys.slice(0, -1)) node = node[key] as Json;
   const last = keys[keys.length - 1] as string;
-  if (value === undefined) delete node[last];
+  if (value === undefined) Reflect.deleteProperty(node, last);
   else node[last] = value;
   return target;
 }

@@ -27,8 +27,7 @@ beforeAll(async () => {
 afterAll(() => local.stop());
 beforeEach(() => {
   table = testTable('tokencache');
-  for (const grant of Object.keys(local.identity.tokenRequests))
-    delete local.identity.tokenRequests[grant];
+  local.identity.resetCounters();
 });
 afterEach(() => jest.useRealTimers());
 

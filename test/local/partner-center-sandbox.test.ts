@@ -1,0 +1,234 @@
+/** The sandbox must behave like the documented service, or the gateway's tests prove nothing. */
+import { randomUUID } from 'node:crypto';
+import { independentSeedRequest, seedRequest } from '../support/seed';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from '../support/local-partner-center';
+
+let local: LocalPartnerCenter;
+let token: string;
+
+beforeAll(async () => {
+  local = await startLocalPartnerCenter();
+  token = await local.identity.signToken(
+    { aud: 'https://api.partner.microsoft.com', scp: 'user_impersonation', oid: randomUUID() },
+    3600,
+  );
+});
+afterAll(() => local.stop());
+beforeEach(() => local.sandbox.reset());
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await local.fetch(`${local.sandbox.apiUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'client-request-id': randomUUID(),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : undefined,
+  };
+}
+
+const create = (body: unknown, headers: Record<string, string> = {}) =>
+  call('POST', '/engagements/referrals', body, headers);
+
+test('creates the seed referral like the documented response', async () => {
+  const { status, body, headers } = await create(seedRequest());
+  expect(status).toBe(201);
+  expect(body).toMatchObject({
+    id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    engagementId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    name: 'Test Cosell Invite_20',
+    type: 'Shared',
+    status: 'New',
+    substatus: 'Pending',
+    eTag: expect.stringMatching(/^".+"$/),
+    externalReferenceId: null,
+    links: {
+      relatedReferrals: {
+        method: 'GET',
+        uri: expect.stringContaining(`engagementId eq '${body.engagementId}'`),
+      },
+      self: { method: 'GET', uri: expect.stringContaining(`/engagements/referrals/${body.id}`) },
+    },
+  });
+  expect(headers.get('etag')).toBe(body.eTag);
+  expect(headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test('requires a valid App+User bearer token', async () => {
+  const none = await local.fetch(`${local.sandbox.apiUrl}/engagements/referrals`, {
+    headers: { 'client-request-id': randomUUID() },
+  });
+  expect(none.status).toBe(401);
+  expect((await none.json()).error.code).toBe('unauthenticated');
+
+  const forged = `${token.slice(0, -4)}AAAA`;
+  expect(
+    (await call('GET', '/engagements/referrals', undefined, { authorization: `Bearer ${forged}` }))
+      .status,
+  ).toBe(401);
+
+  const appOnly = await local.identity.signToken(
+    { aud: 'https://api.partner.microsoft.com', roles: [] },
+    3600,
+  );
+  const denied = await call('GET', '/engagements/referrals', undefined, {
+    authorization: `Bearer ${appOnly}`,
+  });
+  expect(denied.status).toBe(403);
+  expect(denied.body.error.code).toBe('accessDenied');
+});
+
+test('enforces the contract and the status pairs with the documented error envelope', async () => {
+  const missing = await create({ name: 'x' });
+  expect(missing.status).toBe(400);
+  expect(missing.body.error).toMatchObject({ code: 'invalidRequest', target: 'referral' });
+
+  const pair = await create({ ...independentSeedRequest(), status: 'Active', substatus: 'Won' });
+  expect(pair.status).toBe(400);
+  expect(pair.body.error.message).toMatch(/substatus/);
+
+  const { type: _type, ...pascal } = independentSeedRequest();
+  expect((await create({ ...pascal, Type: 'Independent' })).status).toBe(400);
+  expect(local.sandbox.referrals.size).toBe(0);
+});
+
+test('a referral that carries an engagementId joins that engagement; an unknown one is 404', async () => {
+  const first = await create(seedRequest());
+  const second = await create({
+    ...seedRequest(),
+    engagementId: first.body.engagementId,
+    target: [{ type: 'BusinessProfileLocation', id: 'msft' }],
+  });
+  expect(second.status).toBe(201);
+  expect(second.body.engagementId).toBe(first.body.engagementId);
+  expect(second.body.id).not.toBe(first.body.id);
+  const unknown = await create({ ...seedRequest(), engagementId: randomUUID() });
+  expect(unknown.status).toBe(404);
+  expect(unknown.body.error.code).toBe('itemNotFound');
+});
+
+test('a repeated request-id gets the first result instead of a second referral', async () => {
+  const requestId = randomUUID();
+  const a = await create(seedRequest(), { 'request-id': requestId });
+  const b = await create(seedRequest(), { 'request-id': requestId });
+  expect(b.body).toEqual(a.body);
+  expect(local.sandbox.referrals.size).toBe(1);
+  expect(local.sandbox.createRequests).toBe(2);
+});
+
+test('gets by id and lists with $filter, $orderby and $top', async () => {
+  const a = await create(independentSeedRequest());
+  const b = await create({ ...independentSeedRequest(), status: 'Active', substatus: 'Accepted' });
+  expect((await call('GET', `/engagements/referrals/${a.body.id}`)).body).toEqual(a.body);
+  const absent = await call('GET', `/engagements/referrals/${randomUUID()}`);
+  expect(absent.status).toBe(404);
+  expect(absent.body.error.code).toBe('itemNotFound');
+
+  const byStatus = await call(
+    'GET',
+    `/engagements/referrals?$filter=${encodeURIComponent("status eq 'Active' and substatus eq 'Accepted'")}`,
+  );
+  expect(byStatus.body.value.map((r: { id: string }) => r.id)).toEqual([b.body.id]);
+  expect(byStatus.body['@odata.count']).toBe(1);
+  const ordered = await call(
+    'GET',
+    `/engagements/referrals?$orderby=${encodeURIComponent('createdDateTime desc')}&$top=1`,
+  );
+  expect(ordered.body.value).toHaveLength(1);
+  const bad = await call(
+    'GET',
+    `/engagements/referrals?$filter=${encodeURIComponent("name gt 'a'")}`,
+  );
+  expect(bad.status).toBe(400);
+});
+
+test('PUT needs the current If-Match and follows the status transitions', async () => {
+  const { body: referral } = await create(independentSeedRequest());
+  const { id, links: _links, ...rest } = referral;
+  const path = `/engagements/referrals/${id}`;
+  expect(
+    (await call('PUT', path, { ...rest, status: 'Active', substatus: 'Accepted' })).status,
+  ).toBe(400);
+  expect(
+    (
+      await call(
+        'PUT',
+        path,
+        { ...rest, status: 'Active', substatus: 'Accepted' },
+        { 'if-match': '"stale"' },
+      )
+    ).status,
+  ).toBe(412);
+  const moved = await call(
+    'PUT',
+    path,
+    { ...rest, status: 'Active', substatus: 'Accepted' },
+    { 'if-match': referral.eTag },
+  );
+  expect(moved.status).toBe(200);
+  expect(moved.body.eTag).not.toBe(referral.eTag);
+  const back = await call(
+    'PUT',
+    path,
+    { ...rest, status: 'New', substatus: 'Pending' },
+    { 'if-match': moved.body.eTag },
+  );
+  expect(back.status).toBe(400);
+  expect(back.body.error.message).toMatch(/cannot move to 'New'/);
+});
+
+test('PATCH takes replace and add operations only', async () => {
+  const { body: referral } = await create(independentSeedRequest());
+  const path = `/engagements/referrals/${referral.id}`;
+  const patched = await call(
+    'PATCH',
+    path,
+    [
+      { op: 'replace', path: '/status', value: 'Closed' },
+      { op: 'replace', path: '/substatus', value: 'Won' },
+    ],
+    { prefer: 'return=representation' },
+  );
+  expect(patched.status).toBe(200);
+  expect(patched.body).toMatchObject({ status: 'Closed', substatus: 'Won' });
+  expect((await call('PATCH', path, [{ op: 'remove', path: '/name' }])).status).toBe(400);
+  expect(
+    (await call('PATCH', path, [{ op: 'add', path: '/statusReason', value: 'Signed' }])).status,
+  ).toBe(204);
+});
+
+test('faults are injected a chosen number of times, also over HTTP', async () => {
+  const base = local.sandbox.baseUrl;
+  const injected = await local.fetch(`${base}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      fault: { kind: 'status', status: 429, retryAfterSeconds: 3 },
+      times: 2,
+    }),
+  });
+  expect(injected.status).toBe(201);
+  const first = await create(independentSeedRequest());
+  const second = await create(independentSeedRequest());
+  const third = await create(independentSeedRequest());
+  expect([first.status, second.status, third.status]).toEqual([429, 429, 201]);
+  expect(first.headers.get('retry-after')).toBe('3');
+
+  const listing = await (await local.fetch(`${base}/_sandbox/referrals`)).json();
+  expect(listing.count).toBe(1);
+  local.sandbox.injectFault({ fault: { kind: 'drop' }, times: 1 });
+  await expect(create(independentSeedRequest())).rejects.toThrow();
+});

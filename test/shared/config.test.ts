@@ -1,0 +1,57 @@
+import { ConfigurationError, loadSettings } from '../../shared/config';
+
+const minimal = {
+  PARTNER_CENTER_TENANT_ID: 'tenant',
+  PARTNER_CENTER_CLIENT_ID: 'client',
+  PARTNER_CENTER_CLIENT_SECRET: 'a-secret-value',
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+};
+
+test('defaults point at the real Partner Center and Entra ID', () => {
+  expect(loadSettings(minimal)).toMatchObject({
+    PARTNER_CENTER_API_URL: 'https://api.partner.microsoft.com/v1.0',
+    PARTNER_CENTER_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+    PARTNER_CENTER_SCOPE: 'https://api.partner.microsoft.com/.default',
+    PARTNER_CENTER_MAX_ATTEMPTS: 5,
+    TOKEN_CACHE_TABLE: 'PartnerCenterTokenCache',
+  });
+});
+
+test('every problem is reported at once, by setting name, without echoing values', () => {
+  let error: unknown;
+  try {
+    loadSettings({
+      PARTNER_CENTER_API_URL: 'not a url',
+      PARTNER_CENTER_MAX_ATTEMPTS: 'many',
+      TOKEN_CACHE_TABLE: 'x',
+    });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigurationError);
+  const problems = (error as ConfigurationError).problems.join('\n');
+  for (const name of [
+    'PARTNER_CENTER_API_URL',
+    'PARTNER_CENTER_TENANT_ID',
+    'PARTNER_CENTER_CLIENT_ID',
+    'PARTNER_CENTER_MAX_ATTEMPTS',
+    'TOKEN_CACHE_TABLE',
+  ]) {
+    expect(problems).toContain(name);
+  }
+  expect(problems).not.toContain('not a url');
+});
+
+test('a client credential and a storage connection are required', () => {
+  const { PARTNER_CENTER_CLIENT_SECRET: _s, AzureWebJobsStorage: _a, ...rest } = minimal;
+  expect(() => loadSettings(rest)).toThrow(
+    /PARTNER_CENTER_CLIENT_SECRET is required unless PARTNER_CENTER_CLIENT_CERTIFICATE.*AzureWebJobsStorage is required unless/,
+  );
+  expect(() =>
+    loadSettings({
+      ...rest,
+      PARTNER_CENTER_CLIENT_CERTIFICATE: 'pem',
+      AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net',
+    }),
+  ).not.toThrow();
+});
