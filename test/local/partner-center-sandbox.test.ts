@@ -72,7 +72,7 @@ test('requires a valid App+User bearer token', async () => {
     headers: { 'client-request-id': randomUUID() },
   });
   expect(none.status).toBe(401);
-  expect((await none.json()).error.code).toBe('unauthenticated');
+  expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
 
   const forged = `${token.slice(0, -4)}AAAA`;
   expect(
@@ -227,7 +227,9 @@ test('faults are injected a chosen number of times, also over HTTP', async () =>
   expect([first.status, second.status, third.status]).toEqual([429, 429, 201]);
   expect(first.headers.get('retry-after')).toBe('3');
 
-  const listing = await (await local.fetch(`${base}/_sandbox/referrals`)).json();
+  const listing = (await (await local.fetch(`${base}/_sandbox/referrals`)).json()) as {
+    count: number;
+  };
   expect(listing.count).toBe(1);
   local.sandbox.injectFault({ fault: { kind: 'drop' }, times: 1 });
   await expect(create(independentSeedRequest())).rejects.toThrow();
