@@ -12,6 +12,10 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+const tableName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, {
+  error: 'must be a table name: a letter, then letters or digits, 3 to 63 in all',
+});
+
 export const SettingsSchema = z
   .object({
     PARTNER_CENTER_API_URL: url.default('https://api.partner.microsoft.com/v1.0'),
@@ -28,12 +32,19 @@ export const SettingsSchema = z
     PARTNER_CENTER_ATTEMPT_TIMEOUT_MS: positiveInt(20000),
     AzureWebJobsStorage: optionalText,
     AzureWebJobsStorage__tableServiceUri: optionalText,
-    TOKEN_CACHE_TABLE: z
-      .string()
-      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, {
-        error: 'must be a table name: a letter, then letters or digits, 3 to 63 in all',
-      })
-      .default('PartnerCenterTokenCache'),
+    TOKEN_CACHE_TABLE: tableName.default('PartnerCenterTokenCache'),
+    IDEMPOTENCY_TABLE: tableName.default('ReferralIdempotency'),
+    IDEMPOTENCY_TTL_DAYS: positiveInt(30),
+    IDEMPOTENCY_WAIT_MS: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int()
+      .min(0, { error: 'must be 0 or more' })
+      .default(20000),
+    IDEMPOTENCY_LEASE_MS: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int()
+      .positive()
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if (!s.PARTNER_CENTER_CLIENT_SECRET && !s.PARTNER_CENTER_CLIENT_CERTIFICATE) {
@@ -42,6 +53,24 @@ export const SettingsSchema = z
         path: ['PARTNER_CENTER_CLIENT_SECRET'],
         message:
           'is required unless PARTNER_CENTER_CLIENT_CERTIFICATE is set (one client credential is needed)',
+      });
+    }
+    if (
+      s.IDEMPOTENCY_LEASE_MS !== undefined &&
+      s.IDEMPOTENCY_LEASE_MS <= s.PARTNER_CENTER_DEADLINE_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDEMPOTENCY_LEASE_MS'],
+        message:
+          'must be longer than PARTNER_CENTER_DEADLINE_MS (a reservation must outlast the Partner Center call it covers)',
+      });
+    }
+    if (s.TOKEN_CACHE_TABLE.toLowerCase() === s.IDEMPOTENCY_TABLE.toLowerCase()) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDEMPOTENCY_TABLE'],
+        message: 'must differ from TOKEN_CACHE_TABLE',
       });
     }
     if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__tableServiceUri) {

@@ -29,6 +29,8 @@ export interface AttemptEvent {
   attempt: number;
   requestId: string;
   clientRequestId: string;
+  /** The gateway request this attempt serves, so logs tie each client-request-id to it. */
+  correlationId?: string;
   status?: number;
   outcome: 'success' | 'retry' | 'failure';
   reason?: string;
@@ -53,6 +55,10 @@ export interface CallOptions {
   requestId?: string;
   /** Overrides the policy's overall deadline for this call. */
   deadlineMs?: number;
+  /** The caller's correlation id, carried into every attempt event. */
+  correlationId?: string;
+  /** Attempt events for this call only (in addition to the client's own listener). */
+  onAttempt?: (event: AttemptEvent) => void;
 }
 
 export interface ReferralFilter {
@@ -160,16 +166,20 @@ export class PartnerCenterClient {
           AttemptEvent,
           'operation' | 'method' | 'attempt' | 'requestId' | 'clientRequestId' | 'durationMs'
         >,
-      ) =>
-        this.options.onAttempt?.({
+      ) => {
+        const full: AttemptEvent = {
           operation,
           method,
           attempt,
           requestId,
           clientRequestId,
+          ...(options.correlationId ? { correlationId: options.correlationId } : {}),
           durationMs: this.now() - attemptStarted,
           ...event,
-        });
+        };
+        this.options.onAttempt?.(full);
+        options.onAttempt?.(full);
+      };
 
       const token = await this.options.tokens.getAccessToken();
       let response: Response;

@@ -1,0 +1,47 @@
+/**
+ * Structured logs: one JSON object per event, through the invocation context so the host routes
+ * them to Application Insights. The fields are a closed list on purpose: there is no place for
+ * bodies, contact data, tokens or secrets.
+ */
+export interface LogFields {
+  correlationId?: string;
+  operation?: string;
+  referralId?: string;
+  engagementId?: string;
+  status?: number;
+  code?: string;
+  attempt?: number;
+  outcome?: string;
+  reason?: string;
+  requestId?: string;
+  clientRequestId?: string;
+  durationMs?: number;
+  delayMs?: number;
+  replayed?: boolean;
+  keySource?: string;
+  caller?: string;
+  count?: number;
+}
+
+export interface Logger {
+  info(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  error(event: string, fields?: LogFields): void;
+}
+
+/** The part of an `InvocationContext` logging needs. */
+export interface LogSink {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export function createLogger(sink: LogSink, base: LogFields = {}): Logger {
+  const line = (event: string, fields: LogFields = {}) =>
+    JSON.stringify({ event, ...base, ...fields });
+  return {
+    info: (event, fields) => sink.info(line(event, fields)),
+    warn: (event, fields) => sink.warn(line(event, fields)),
+    error: (event, fields) => sink.error(line(event, fields)),
+  };
+}

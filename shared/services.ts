@@ -1,0 +1,63 @@
+/**
+ * The composition root: the long-lived collaborators one function app instance shares, built
+ * once from the settings. Tests and the local host build their own with `createServices`.
+ */
+import type { TableClient } from '@azure/data-tables';
+import { loadSettings, type Settings } from './config';
+import type { IdempotencyPolicy } from './gateway/create-referral';
+import { createPartnerCenterAccess, type AccessOverrides } from './partner-center/access';
+import type { PartnerCenterClient } from './partner-center/client';
+import type { PartnerCenterTokenProvider } from './partner-center/token-provider';
+import { IdempotencyStore } from './storage/idempotency-store';
+import { tableClient } from './storage/tables';
+
+export interface Services {
+  settings: Settings;
+  partnerCenter: PartnerCenterClient;
+  tokens: PartnerCenterTokenProvider;
+  idempotency: IdempotencyStore;
+  idempotencyTable: TableClient;
+  idempotencyPolicy: IdempotencyPolicy;
+  /** Who is calling; one caller until callers are authenticated individually. */
+  caller: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A reservation outlasts the Partner Center deadline by this much before another may take over. */
+const LEASE_MARGIN_MS = 30000;
+
+export function idempotencyPolicyFrom(settings: Settings): IdempotencyPolicy {
+  return {
+    leaseMs: settings.IDEMPOTENCY_LEASE_MS ?? settings.PARTNER_CENTER_DEADLINE_MS + LEASE_MARGIN_MS,
+    ttlMs: settings.IDEMPOTENCY_TTL_DAYS * DAY_MS,
+    waitMs: settings.IDEMPOTENCY_WAIT_MS,
+    pollMs: 200,
+  };
+}
+
+export function createServices(settings: Settings, overrides: AccessOverrides = {}): Services {
+  const { client, tokens } = createPartnerCenterAccess(settings, overrides);
+  const idempotencyTable = tableClient(settings, settings.IDEMPOTENCY_TABLE);
+  return {
+    settings,
+    partnerCenter: client,
+    tokens,
+    idempotency: new IdempotencyStore(idempotencyTable),
+    idempotencyTable,
+    idempotencyPolicy: idempotencyPolicyFrom(settings),
+    caller: 'anonymous',
+  };
+}
+
+let current: Services | undefined;
+
+/** The app's services, built on first use; a ConfigurationError names every bad setting. */
+export function getServices(): Services {
+  current ??= createServices(loadSettings());
+  return current;
+}
+
+/** Replaces the app's services (the local host wires its stand-ins in this way). */
+export function setServices(services: Services | undefined): void {
+  current = services;
+}

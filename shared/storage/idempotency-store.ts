@@ -1,0 +1,243 @@
+/**
+ * Idempotency records in Azure Table Storage. Exactly-once rests on the service's conditional
+ * writes: a key is reserved by insert-if-absent (409 when taken) and every later change is an
+ * update with If-Match on the ETag read, so two instances can never both own a key.
+ */
+import { createHash } from 'node:crypto';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { odata } from '@azure/data-tables';
+import { fromChunks, toChunks, type ChunkedText } from './chunked-text';
+import { ensureTable, isStatus } from './ensure-table';
+
+const ROW_KEY = 'referral';
+
+/** The stored answer to a completed request, replayed verbatim to repeats. */
+export interface StoredOutcome {
+  status: number;
+  body: unknown;
+  referralId?: string;
+  engagementId?: string;
+}
+
+export interface IdempotencyRecord {
+  /** The caller's key as given (or derived), for operators; not secret. */
+  key: string;
+  caller: string;
+  state: 'pending' | 'completed';
+  /** SHA-256 of the canonical request, to tell a repeat from a reuse of the key. */
+  requestHash: string;
+  /** Partner Center `request-id` for this logical create, reused by every re-send. */
+  upstreamRequestId: string;
+  /** While in the future, the reserving request is presumed alive and calling Partner Center. */
+  leaseUntil: Date;
+  createdAt: Date;
+  expiresAt: Date;
+  correlationId: string;
+  outcome?: StoredOutcome;
+  etag: string;
+}
+
+export interface NewReservation {
+  key: string;
+  caller: string;
+  requestHash: string;
+  upstreamRequestId: string;
+  correlationId: string;
+  leaseMs: number;
+  ttlMs: number;
+}
+
+type Entity = {
+  partitionKey: string;
+  rowKey: string;
+  key: string;
+  caller: string;
+  state: string;
+  requestHash: string;
+  upstreamRequestId: string;
+  leaseUntil: Date;
+  createdAt: Date;
+  expiresAt: Date;
+  correlationId: string;
+  status?: number;
+  referralId?: string;
+  engagementId?: string;
+} & Partial<ChunkedText>;
+
+/** Keys are scoped per caller; hashing keeps any characters out of the PartitionKey. */
+export function partitionKeyFor(caller: string, key: string): string {
+  return createHash('sha256').update(`${caller}\n${key}`).digest('hex');
+}
+
+export type ReserveResult =
+  { reserved: true; record: IdempotencyRecord } | { reserved: false; record: IdempotencyRecord };
+
+export class IdempotencyStore {
+  constructor(
+    private readonly table: TableClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Reserves the key for a new request, or returns the record already holding it. An expired
+   * record is removed (conditionally) and the reservation tried again.
+   */
+  async reserve(reservation: NewReservation): Promise<ReserveResult> {
+    await ensureTable(this.table);
+    const partitionKey = partitionKeyFor(reservation.caller, reservation.key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = this.now();
+      const entity: Entity = {
+        partitionKey,
+        rowKey: ROW_KEY,
+        key: reservation.key,
+        caller: reservation.caller,
+        state: 'pending',
+        requestHash: reservation.requestHash,
+        upstreamRequestId: reservation.upstreamRequestId,
+        leaseUntil: new Date(now.getTime() + reservation.leaseMs),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + reservation.ttlMs),
+        correlationId: reservation.correlationId,
+      };
+      try {
+        const result = await this.table.createEntity(entity);
+        return { reserved: true, record: toRecord(entity, result.etag ?? '') };
+      } catch (error) {
+        if (!isStatus(error, 409)) throw error;
+      }
+      const existing = await this.get(reservation.caller, reservation.key);
+      if (!existing) continue; // removed in between: try to take it again
+      if (existing.expiresAt.getTime() > now.getTime())
+        return { reserved: false, record: existing };
+      await this.removeIfUnchanged(existing);
+    }
+    throw new Error('Could not reserve the idempotency key: it keeps changing');
+  }
+
+  async get(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+    await ensureTable(this.table);
+    try {
+      const entity = await this.table.getEntity<Entity>(partitionKeyFor(caller, key), ROW_KEY);
+      return toRecord(entity, entity.etag);
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes over a pending record whose lease ran out (its request died), renewing the lease.
+   * Undefined when another request changed it first.
+   */
+  async takeOver(
+    record: IdempotencyRecord,
+    correlationId: string,
+    leaseMs: number,
+  ): Promise<IdempotencyRecord | undefined> {
+    const leaseUntil = new Date(this.now().getTime() + leaseMs);
+    const etag = await this.update(record, { leaseUntil, correlationId });
+    return etag === undefined ? undefined : { ...record, leaseUntil, correlationId, etag };
+  }
+
+  /** Stores the outcome. False when the record changed meanwhile (someone else finished it). */
+  async complete(record: IdempotencyRecord, outcome: StoredOutcome): Promise<boolean> {
+    const etag = await this.update(record, {
+      state: 'completed',
+      leaseUntil: this.now(),
+      status: outcome.status,
+      ...toChunks(JSON.stringify(outcome.body)),
+      ...(outcome.referralId ? { referralId: outcome.referralId } : {}),
+      ...(outcome.engagementId ? { engagementId: outcome.engagementId } : {}),
+    });
+    return etag !== undefined;
+  }
+
+  /**
+   * Ends the lease without an outcome: the upstream create may or may not have happened, so the
+   * record (and its upstream request-id) stays for the next attempt to resolve.
+   */
+  async release(record: IdempotencyRecord): Promise<void> {
+    await this.update(record, { leaseUntil: new Date(0) });
+  }
+
+  /** Forgets the key: nothing was created upstream, so the caller may use it afresh. */
+  async remove(record: IdempotencyRecord): Promise<void> {
+    await this.removeIfUnchanged(record);
+  }
+
+  /** Deletes records past their expiry; returns how many. */
+  async purgeExpired(limit = 10000): Promise<number> {
+    await ensureTable(this.table);
+    const entities = this.table.listEntities<Entity>({
+      queryOptions: {
+        filter: odata`expiresAt lt ${this.now()}`,
+        select: ['partitionKey', 'rowKey'],
+      },
+    });
+    let removed = 0;
+    for await (const entity of entities) {
+      try {
+        await this.table.deleteEntity(entity.partitionKey, entity.rowKey);
+        removed += 1;
+      } catch (error) {
+        if (!isStatus(error, 404)) throw error;
+      }
+      if (removed >= limit) break;
+    }
+    return removed;
+  }
+
+  private async removeIfUnchanged(record: IdempotencyRecord): Promise<void> {
+    try {
+      await this.table.deleteEntity(partitionKeyFor(record.caller, record.key), ROW_KEY, {
+        etag: record.etag,
+      });
+    } catch (error) {
+      if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
+    }
+  }
+
+  /** A conditional merge; the new ETag, or undefined when the record changed or vanished. */
+  private async update(
+    record: IdempotencyRecord,
+    changes: Partial<Entity>,
+  ): Promise<string | undefined> {
+    try {
+      const result = await this.table.updateEntity(
+        { partitionKey: partitionKeyFor(record.caller, record.key), rowKey: ROW_KEY, ...changes },
+        'Merge',
+        { etag: record.etag },
+      );
+      return result.etag ?? '';
+    } catch (error) {
+      if (isStatus(error, 412) || isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+}
+
+function toRecord(entity: Entity | TableEntityResult<Entity>, etag: string): IdempotencyRecord {
+  const body = fromChunks(entity);
+  const record: IdempotencyRecord = {
+    key: entity.key,
+    caller: entity.caller,
+    state: entity.state === 'completed' ? 'completed' : 'pending',
+    requestHash: entity.requestHash,
+    upstreamRequestId: entity.upstreamRequestId,
+    leaseUntil: new Date(entity.leaseUntil),
+    createdAt: new Date(entity.createdAt),
+    expiresAt: new Date(entity.expiresAt),
+    correlationId: entity.correlationId,
+    etag,
+  };
+  if (record.state === 'completed' && entity.status !== undefined && body !== undefined) {
+    record.outcome = {
+      status: entity.status,
+      body: JSON.parse(body) as unknown,
+      ...(entity.referralId ? { referralId: entity.referralId } : {}),
+      ...(entity.engagementId ? { engagementId: entity.engagementId } : {}),
+    };
+  }
+  return record;
+}

@@ -1,0 +1,142 @@
+/**
+ * The gateway's HTTP routes wired like production (settings, MSAL, Table Storage) against the
+ * local identity provider, the Partner Center sandbox and Azurite, invoked with the real
+ * `HttpRequest` and `InvocationContext` classes of `@azure/functions`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { loadSettings } from '../../shared/config';
+import { createReferralRoute, getReferralRoute } from '../../shared/gateway/referral-routes';
+import { healthRoute } from '../../shared/gateway/health';
+import { httpHandler, type GatewayHandler } from '../../shared/http/handler';
+import { fetchNetworkModule } from '../../shared/partner-center/msal-network';
+import { createServices, type Services } from '../../shared/services';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from './local-partner-center';
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface LocalGateway {
+  local: LocalPartnerCenter;
+  services: Services;
+  /** Every log line written through the invocation contexts, as written. */
+  logs: string[];
+  createReferral(body: unknown, headers?: Record<string, string>): Promise<Answer>;
+  /** A raw body, for the tests of bad JSON and content types. */
+  postRaw(body: string | Uint8Array, headers: Record<string, string>): Promise<Answer>;
+  getReferral(id: string): Promise<Answer>;
+  health(): Promise<Answer>;
+  stop(): Promise<void>;
+}
+
+const unique = () => randomBytes(5).toString('hex');
+
+export function gatewayEnv(local: LocalPartnerCenter, extra: Record<string, string> = {}) {
+  const connectionString = process.env.TEST_TABLES_CONNECTION_STRING;
+  if (!connectionString) throw new Error('Azurite is not running (jest globalSetup)');
+  return {
+    PARTNER_CENTER_API_URL: local.sandbox.apiUrl,
+    PARTNER_CENTER_AUTHORITY_HOST: local.identity.authorityHost,
+    PARTNER_CENTER_TENANT_ID: local.identity.tenantId,
+    PARTNER_CENTER_CLIENT_ID: local.clientId,
+    PARTNER_CENTER_CLIENT_SECRET: local.clientSecret,
+    PARTNER_CENTER_REFRESH_TOKEN: local.identity.issueRefreshToken(local.clientId),
+    AzureWebJobsStorage: connectionString,
+    TOKEN_CACHE_TABLE: `tokens${unique()}`,
+    IDEMPOTENCY_TABLE: `idem${unique()}`,
+    ...extra,
+  };
+}
+
+export function servicesFor(local: LocalPartnerCenter, env: Record<string, string>): Services {
+  return createServices(loadSettings(env), {
+    fetch: local.fetch,
+    networkClient: fetchNetworkModule(local.fetch),
+  });
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export async function invoke(
+  route: GatewayHandler,
+  request: HttpRequest,
+  logs: string[],
+): Promise<Answer> {
+  const context = new InvocationContext({
+    invocationId: randomUUID(),
+    functionName: 'test',
+    logHandler: (level, ...args) => logs.push(`${level} ${args.map(text).join(' ')}`),
+  });
+  const response: HttpResponseInit = await httpHandler('test', route)(request, context);
+  return {
+    status: response.status ?? 200,
+    headers: Object.fromEntries(
+      Object.entries((response.headers ?? {}) as Record<string, string>).map(([k, v]) => [
+        k.toLowerCase(),
+        v,
+      ]),
+    ),
+    body: response.jsonBody,
+  };
+}
+
+export async function startLocalGateway(
+  settings: Record<string, string> = {},
+): Promise<LocalGateway> {
+  const local = await startLocalPartnerCenter();
+  const gateway = gatewayOn(local, settings);
+  return { ...gateway, stop: () => local.stop() };
+}
+
+/** Another gateway (own settings and tables) in front of already running stand-ins. */
+export function gatewayOn(
+  local: LocalPartnerCenter,
+  settings: Record<string, string> = {},
+): LocalGateway {
+  const env = gatewayEnv(local, settings);
+  const services = servicesFor(local, env);
+  const logs: string[] = [];
+  const provide = () => services;
+  const create = createReferralRoute(provide);
+  const post = (body: string | Uint8Array, headers: Record<string, string>) =>
+    invoke(
+      create,
+      new HttpRequest({
+        method: 'POST',
+        url: 'https://gateway.local/api/referrals',
+        headers,
+        body: typeof body === 'string' ? { string: body } : { bytes: body },
+      }),
+      logs,
+    );
+  return {
+    local,
+    services,
+    logs,
+    createReferral: (body, headers = {}) =>
+      post(JSON.stringify(body), { 'content-type': 'application/json', ...headers }),
+    postRaw: post,
+    getReferral: (id) =>
+      invoke(
+        getReferralRoute(provide),
+        new HttpRequest({
+          method: 'GET',
+          url: `https://gateway.local/api/referrals/${encodeURIComponent(id)}`,
+          params: { id },
+        }),
+        logs,
+      ),
+    health: () =>
+      invoke(
+        healthRoute(provide),
+        new HttpRequest({ method: 'GET', url: 'https://gateway.local/api/health' }),
+        logs,
+      ),
+    stop: async () => undefined,
+  };
+}
