@@ -47,14 +47,6 @@ export const SettingsSchema = z
       .optional(),
   })
   .superRefine((s, ctx) => {
-    if (!s.PARTNER_CENTER_CLIENT_SECRET && !s.PARTNER_CENTER_CLIENT_CERTIFICATE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['PARTNER_CENTER_CLIENT_SECRET'],
-        message:
-          'is required unless PARTNER_CENTER_CLIENT_CERTIFICATE is set (one client credential is needed)',
-      });
-    }
     if (
       s.IDEMPOTENCY_LEASE_MS !== undefined &&
       s.IDEMPOTENCY_LEASE_MS <= s.PARTNER_CENTER_DEADLINE_MS
@@ -73,13 +65,6 @@ export const SettingsSchema = z
         message: 'must differ from TOKEN_CACHE_TABLE',
       });
     }
-    if (!s.AzureWebJobsStorage && !s.AzureWebJobsStorage__tableServiceUri) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AzureWebJobsStorage'],
-        message: 'is required unless AzureWebJobsStorage__tableServiceUri is set (identity-based)',
-      });
-    }
   });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -91,10 +76,31 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** Settings where one of two must be given; checked on the raw values so it always runs. */
+const ONE_OF: readonly (readonly [string, string, string])[] = [
+  [
+    'PARTNER_CENTER_CLIENT_SECRET',
+    'PARTNER_CENTER_CLIENT_CERTIFICATE',
+    'is required unless PARTNER_CENTER_CLIENT_CERTIFICATE is set (one client credential is needed)',
+  ],
+  [
+    'AzureWebJobsStorage',
+    'AzureWebJobsStorage__tableServiceUri',
+    'is required unless AzureWebJobsStorage__tableServiceUri is set (identity-based)',
+  ],
+];
+
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
-  const parsed = SettingsSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  throw new ConfigurationError(
-    parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`),
+  const blank = (name: string) => (env[name] ?? '').trim() === '';
+  const problems = ONE_OF.filter(([first, second]) => blank(first) && blank(second)).map(
+    ([first, , message]) => `${first} ${message}`,
   );
+  const parsed = SettingsSchema.safeParse(env);
+  if (parsed.success && problems.length === 0) return parsed.data;
+  if (!parsed.success) {
+    problems.push(
+      ...parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`),
+    );
+  }
+  throw new ConfigurationError(problems);
 }

@@ -11,8 +11,6 @@ import { ensureTable } from '../storage/ensure-table';
 
 type Check = { status: 'ok'; durationMs?: number } | { status: 'failed'; problems: string[] };
 
-const TABLE_CHECK_TIMEOUT_MS = 5000;
-
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -25,7 +23,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
-async function checkTables(services: Services): Promise<Check> {
+async function checkTables(services: Services, timeoutMs: number): Promise<Check> {
   const started = Date.now();
   try {
     await withTimeout(
@@ -37,7 +35,7 @@ async function checkTables(services: Services): Promise<Check> {
         });
         await page.byPage({ maxPageSize: 1 }).next();
       })(),
-      TABLE_CHECK_TIMEOUT_MS,
+      timeoutMs,
       'Table Storage',
     );
     return { status: 'ok', durationMs: Date.now() - started };
@@ -54,7 +52,11 @@ async function checkTables(services: Services): Promise<Check> {
   }
 }
 
-export function healthRoute(services: () => Services = getServices): GatewayHandler {
+export function healthRoute(
+  services: () => Services = getServices,
+  /** Table Storage must answer within this; probes give up soon after. */
+  tableTimeoutMs = 5000,
+): GatewayHandler {
   return async (_request, { correlationId, log }): Promise<HttpResponseInit> => {
     let resolved: Services | undefined;
     let configuration: Check;
@@ -66,7 +68,7 @@ export function healthRoute(services: () => Services = getServices): GatewayHand
       configuration = { status: 'failed', problems: error.problems };
     }
     const tableStorage: Check = resolved
-      ? await checkTables(resolved)
+      ? await checkTables(resolved, tableTimeoutMs)
       : { status: 'failed', problems: ['not checked: the configuration is invalid'] };
     const healthy = configuration.status === 'ok' && tableStorage.status === 'ok';
     if (!healthy) log.warn('health.unhealthy');

@@ -14,7 +14,26 @@ test('defaults point at the real Partner Center and Entra ID', () => {
     PARTNER_CENTER_SCOPE: 'https://api.partner.microsoft.com/.default',
     PARTNER_CENTER_MAX_ATTEMPTS: 5,
     TOKEN_CACHE_TABLE: 'PartnerCenterTokenCache',
+    IDEMPOTENCY_TABLE: 'ReferralIdempotency',
+    IDEMPOTENCY_TTL_DAYS: 30,
+    IDEMPOTENCY_WAIT_MS: 20000,
   });
+});
+
+test('an idempotency lease must outlast the Partner Center deadline, in its own table', () => {
+  expect(() =>
+    loadSettings({
+      ...minimal,
+      PARTNER_CENTER_DEADLINE_MS: '60000',
+      IDEMPOTENCY_LEASE_MS: '30000',
+      IDEMPOTENCY_TABLE: 'PartnerCenterTokenCache',
+    }),
+  ).toThrow(
+    /IDEMPOTENCY_LEASE_MS must be longer than PARTNER_CENTER_DEADLINE_MS.*IDEMPOTENCY_TABLE must differ/,
+  );
+  expect(loadSettings({ ...minimal, IDEMPOTENCY_LEASE_MS: '90000' }).IDEMPOTENCY_LEASE_MS).toBe(
+    90000,
+  );
 });
 
 test('every problem is reported at once, by setting name, without echoing values', () => {
@@ -36,6 +55,9 @@ test('every problem is reported at once, by setting name, without echoing values
     'PARTNER_CENTER_CLIENT_ID',
     'PARTNER_CENTER_MAX_ATTEMPTS',
     'TOKEN_CACHE_TABLE',
+    // Checked even while other settings are invalid, so one pass shows everything.
+    'PARTNER_CENTER_CLIENT_SECRET',
+    'AzureWebJobsStorage',
   ]) {
     expect(problems).toContain(name);
   }

@@ -1,0 +1,80 @@
+import { HttpRequest } from '@azure/functions';
+import { GatewayError } from '../../../shared/errors';
+import { readJsonBody } from '../../../shared/http/json-body';
+
+const request = (body: string, headers: Record<string, string>) =>
+  new HttpRequest({
+    method: 'POST',
+    url: 'https://gateway.local/api/referrals',
+    headers,
+    body: { string: body },
+  });
+
+async function failure(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+test.each([
+  'application/json',
+  'application/json; charset=utf-8',
+  'Application/JSON;charset="UTF-8"',
+  'application/merge-patch+json',
+])('accepts %s', async (contentType) => {
+  await expect(readJsonBody(request('{"a":1}', { 'content-type': contentType }))).resolves.toEqual({
+    a: 1,
+  });
+});
+
+test('a byte order mark is ignored', async () => {
+  await expect(
+    readJsonBody(request('\uFEFF{"a":1}', { 'content-type': 'application/json' })),
+  ).resolves.toEqual({ a: 1 });
+});
+
+test('a declared length over the cap is refused before reading', async () => {
+  const error = await failure(
+    readJsonBody(
+      request('{}', {
+        'content-type': 'application/json',
+        'content-length': String(2 * 1024 * 1024),
+      }),
+    ),
+  );
+  expect(error.status).toBe(413);
+});
+
+test('a streamed body over the cap is refused', async () => {
+  const error = await failure(
+    readJsonBody(request(`"${'x'.repeat(200)}"`, { 'content-type': 'application/json' }), 100),
+  );
+  expect(error.status).toBe(413);
+});
+
+test('other charsets and types are 415, naming what was sent', async () => {
+  const latin = await failure(
+    readJsonBody(request('{}', { 'content-type': 'application/json; charset=latin1' })),
+  );
+  expect(latin.status).toBe(415);
+  expect(latin.message).toContain('charset=latin1');
+  const form = await failure(
+    readJsonBody(request('a=1', { 'content-type': 'application/x-www-form-urlencoded' })),
+  );
+  expect(form.status).toBe(415);
+});
+
+test('a syntax error is located but its text is not echoed', async () => {
+  const error = await failure(
+    readJsonBody(
+      request('{"email": "sue.smith@contoso.com",, }', { 'content-type': 'application/json' }),
+    ),
+  );
+  expect(error.status).toBe(400);
+  expect(error.message).toContain('line 1, column 35');
+  expect(JSON.stringify(error.envelope)).not.toContain('sue.smith');
+});
