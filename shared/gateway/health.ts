@@ -7,49 +7,37 @@ import { ConfigurationError } from '../config';
 import type { GatewayHandler } from '../http/handler';
 import { jsonResponse } from '../http/responses';
 import { getServices, type Services } from '../services';
-import { ensureTable } from '../storage/ensure-table';
+import { isStatus } from '../storage/ensure-table';
 
 type Check = { status: 'ok'; durationMs?: number } | { status: 'failed'; problems: string[] };
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function checkTables(services: Services, timeoutMs: number): Promise<Check> {
   const started = Date.now();
+  // Aborting (not just racing) stops the SDK's own retries once the probe has given up.
+  const abortSignal = AbortSignal.timeout(timeoutMs);
   try {
-    await withTimeout(
-      (async () => {
-        await ensureTable(services.idempotencyTable);
-        // One cheap read proves the account answers and our identity may read.
-        const page = services.idempotencyTable.listEntities({
-          queryOptions: { select: ['partitionKey'] },
-        });
-        await page.byPage({ maxPageSize: 1 }).next();
-      })(),
-      timeoutMs,
-      'Table Storage',
-    );
-    return { status: 'ok', durationMs: Date.now() - started };
+    // One cheap read proves the account answers and our identity may read.
+    const entities = services.idempotencyTable.listEntities({
+      queryOptions: { select: ['PartitionKey'] },
+      abortSignal,
+    });
+    await entities.byPage({ maxPageSize: 1 }).next();
   } catch (error) {
-    const status = (error as { statusCode?: unknown }).statusCode;
-    const code = (error as { code?: unknown }).code;
-    const reason =
-      typeof status === 'number'
-        ? `Table Storage answered ${status}${typeof code === 'string' ? ` (${code})` : ''}`
-        : error instanceof Error
-          ? error.message.slice(0, 200)
-          : 'Table Storage could not be reached';
-    return { status: 'failed', problems: [reason] };
+    // Reachable, the table just does not exist yet: it is created on first use.
+    if (!isStatus(error, 404))
+      return { status: 'failed', problems: [tableProblem(error, abortSignal, timeoutMs)] };
   }
+  return { status: 'ok', durationMs: Date.now() - started };
+}
+
+function tableProblem(error: unknown, signal: AbortSignal, timeoutMs: number): string {
+  if (signal.aborted) return `Table Storage did not answer within ${timeoutMs} ms`;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const code = (error as { code?: unknown }).code;
+  if (typeof status === 'number') {
+    return `Table Storage answered ${status}${typeof code === 'string' ? ` (${code})` : ''}`;
+  }
+  return `Table Storage could not be reached${typeof code === 'string' ? ` (${code})` : ''}`;
 }
 
 export function healthRoute(
