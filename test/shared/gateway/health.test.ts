@@ -72,6 +72,8 @@ test('unhealthy when Table Storage cannot be reached', async () => {
     status: 'unhealthy',
     checks: { configuration: { status: 'ok' }, tableStorage: { status: 'failed' } },
   });
-  expect(JSON.stringify(answer.body)).toMatch(/Table Storage (could not be reached|did not answer)/);
+  expect(JSON.stringify(answer.body)).toMatch(
+    /Table Storage (could not be reached|did not answer)/,
+  );
   expect(JSON.stringify(answer.body)).not.toContain('AccountKey');
 });
