@@ -68,7 +68,7 @@ export function requestHash(referral: ReferralCreateRequest): string {
  * Partner Center refused the request itself (a business 4xx): nothing was created, so the key
  * can be forgotten and the caller may correct the request and send it again under the same key.
  */
-function definitelyNotCreated(error: unknown): boolean {
+export function definitelyNotCreated(error: unknown): boolean {
   const upstream = error instanceof GatewayError ? error.envelope.error.upstream : undefined;
   if (!upstream) return false;
   return upstream.status >= 400 && upstream.status < 500 && ![408, 429].includes(upstream.status);

@@ -1,0 +1,88 @@
+// Types for the parts of durable-functions' own replay machinery the tests drive (the package
+// ships them as JavaScript without declarations).
+declare module 'durable-functions/lib/src/util/testingUtils' {
+  import type { InvocationContext } from '@azure/functions';
+  export interface OrchestratorStateLike {
+    isDone: boolean;
+    actions: unknown[][];
+    output?: unknown;
+    error?: string;
+    customStatus?: unknown;
+  }
+  export function createOrchestrator(
+    fn: unknown,
+  ): (trigger: unknown, context: InvocationContext) => Promise<OrchestratorStateLike>;
+  export class DurableOrchestrationInput {
+    constructor(instanceId?: string, history?: unknown[], input?: unknown);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/HistoryEventOptions' {
+  export class HistoryEventOptions {
+    constructor(eventId: number, timestamp: Date, isPlayed?: boolean);
+    name?: string;
+    input?: string;
+    result?: string;
+    taskScheduledId?: number;
+    reason?: string;
+    details?: string;
+    fireAt?: Date;
+    timerId?: number;
+  }
+}
+
+declare module 'durable-functions/lib/src/history/OrchestratorStartedEvent' {
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  export class OrchestratorStartedEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/OrchestratorCompletedEvent' {
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  export class OrchestratorCompletedEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/ExecutionStartedEvent' {
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  export class ExecutionStartedEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/TaskScheduledEvent' {
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  export class TaskScheduledEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/TaskCompletedEvent' {
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  export class TaskCompletedEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/TaskFailedEvent' {
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  export class TaskFailedEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/TimerCreatedEvent' {
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  export class TimerCreatedEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/TimerFiredEvent' {
+  import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
+  export class TimerFiredEvent {
+    constructor(options: HistoryEventOptions);
+  }
+}
