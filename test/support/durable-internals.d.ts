@@ -13,6 +13,7 @@ declare module 'durable-functions/lib/src/util/testingUtils' {
     fn: unknown,
   ): (trigger: unknown, context: InvocationContext) => Promise<OrchestratorStateLike>;
   export class DurableOrchestrationInput {
+    readonly instanceId: string;
     constructor(instanceId?: string, history?: unknown[], input?: unknown);
   }
 }
@@ -34,6 +35,7 @@ declare module 'durable-functions/lib/src/history/HistoryEventOptions' {
 declare module 'durable-functions/lib/src/history/OrchestratorStartedEvent' {
   import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
   export class OrchestratorStartedEvent {
+    readonly EventType: number;
     constructor(options: HistoryEventOptions);
   }
 }
@@ -41,6 +43,7 @@ declare module 'durable-functions/lib/src/history/OrchestratorStartedEvent' {
 declare module 'durable-functions/lib/src/history/OrchestratorCompletedEvent' {
   import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
   export class OrchestratorCompletedEvent {
+    readonly EventType: number;
     constructor(options: HistoryEventOptions);
   }
 }
@@ -48,6 +51,7 @@ declare module 'durable-functions/lib/src/history/OrchestratorCompletedEvent' {
 declare module 'durable-functions/lib/src/history/ExecutionStartedEvent' {
   import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
   export class ExecutionStartedEvent {
+    readonly EventType: number;
     constructor(options: HistoryEventOptions);
   }
 }
@@ -55,6 +59,7 @@ declare module 'durable-functions/lib/src/history/ExecutionStartedEvent' {
 declare module 'durable-functions/lib/src/history/TaskScheduledEvent' {
   import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
   export class TaskScheduledEvent {
+    readonly EventType: number;
     constructor(options: HistoryEventOptions);
   }
 }
@@ -62,6 +67,7 @@ declare module 'durable-functions/lib/src/history/TaskScheduledEvent' {
 declare module 'durable-functions/lib/src/history/TaskCompletedEvent' {
   import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
   export class TaskCompletedEvent {
+    readonly EventType: number;
     constructor(options: HistoryEventOptions);
   }
 }
@@ -69,6 +75,7 @@ declare module 'durable-functions/lib/src/history/TaskCompletedEvent' {
 declare module 'durable-functions/lib/src/history/TaskFailedEvent' {
   import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
   export class TaskFailedEvent {
+    readonly EventType: number;
     constructor(options: HistoryEventOptions);
   }
 }
@@ -76,6 +83,7 @@ declare module 'durable-functions/lib/src/history/TaskFailedEvent' {
 declare module 'durable-functions/lib/src/history/TimerCreatedEvent' {
   import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
   export class TimerCreatedEvent {
+    readonly EventType: number;
     constructor(options: HistoryEventOptions);
   }
 }
@@ -83,6 +91,7 @@ declare module 'durable-functions/lib/src/history/TimerCreatedEvent' {
 declare module 'durable-functions/lib/src/history/TimerFiredEvent' {
   import type { HistoryEventOptions } from 'durable-functions/lib/src/history/HistoryEventOptions';
   export class TimerFiredEvent {
+    readonly EventType: number;
     constructor(options: HistoryEventOptions);
   }
 }
