@@ -1,12 +1,19 @@
-import { app } from '@azure/functions';
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { durableOrchestrations } from '../shared/engagement/operations';
+import { getEngagementRoute, getOperationRoute } from '../shared/gateway/operation-routes';
 import { createReferralRoute, getReferralRoute } from '../shared/gateway/referral-routes';
 import { httpHandler } from '../shared/http/handler';
+import { getServices } from '../shared/services';
+
+const orchestrations = (context: InvocationContext) => durableOrchestrations(df.getClient(context));
 
 app.http('createReferral', {
   methods: ['POST'],
   route: 'referrals',
   authLevel: 'function',
-  handler: httpHandler('createReferral', createReferralRoute()),
+  extraInputs: [df.input.durableClient()],
+  handler: httpHandler('createReferral', createReferralRoute(getServices, orchestrations)),
 });
 
 app.http('getReferral', {
@@ -14,4 +21,19 @@ app.http('getReferral', {
   route: 'referrals/{id}',
   authLevel: 'function',
   handler: httpHandler('getReferral', getReferralRoute()),
+});
+
+app.http('getReferralOperation', {
+  methods: ['GET'],
+  route: 'referrals/operations/{operationId}',
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: httpHandler('getReferralOperation', getOperationRoute(orchestrations)),
+});
+
+app.http('getEngagement', {
+  methods: ['GET'],
+  route: 'engagements/{engagementId}',
+  authLevel: 'function',
+  handler: httpHandler('getEngagement', getEngagementRoute()),
 });

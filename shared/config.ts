@@ -34,6 +34,8 @@ export const SettingsSchema = z
     AzureWebJobsStorage__tableServiceUri: optionalText,
     TOKEN_CACHE_TABLE: tableName.default('PartnerCenterTokenCache'),
     IDEMPOTENCY_TABLE: tableName.default('ReferralIdempotency'),
+    ENGAGEMENT_TABLE: tableName.default('EngagementMappings'),
+    PARTNER_SOLUTION_PROFILE_ID: optionalText,
     IDEMPOTENCY_TTL_DAYS: positiveInt(30),
     IDEMPOTENCY_WAIT_MS: z.coerce
       .number({ error: 'must be a whole number' })

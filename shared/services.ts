@@ -8,6 +8,7 @@ import type { IdempotencyPolicy } from './gateway/create-referral';
 import { createPartnerCenterAccess, type AccessOverrides } from './partner-center/access';
 import type { PartnerCenterClient } from './partner-center/client';
 import type { PartnerCenterTokenProvider } from './partner-center/token-provider';
+import { EngagementStore } from './storage/engagement-store';
 import { IdempotencyStore } from './storage/idempotency-store';
 import { tableClient } from './storage/tables';
 
@@ -18,6 +19,7 @@ export interface Services {
   idempotency: IdempotencyStore;
   idempotencyTable: TableClient;
   idempotencyPolicy: IdempotencyPolicy;
+  engagements: EngagementStore;
   /** Who is calling; one caller until callers are authenticated individually. */
   caller: string;
 }
@@ -45,6 +47,7 @@ export function createServices(settings: Settings, overrides: AccessOverrides = 
     idempotency: new IdempotencyStore(idempotencyTable),
     idempotencyTable,
     idempotencyPolicy: idempotencyPolicyFrom(settings),
+    engagements: new EngagementStore(tableClient(settings, settings.ENGAGEMENT_TABLE)),
     caller: 'anonymous',
   };
 }

@@ -6,42 +6,58 @@ import { jsonResponse } from '../http/responses';
 import { attemptLogger } from '../partner-center/attempt-log';
 import { validateReferralCreateRequest } from '../referral/validate';
 import { getServices, type Services } from '../services';
+import type { InvocationContext } from '@azure/functions';
+import {
+  type Orchestrations,
+  startSharedReferral,
+  waitForOperation,
+} from '../engagement/operations';
+import { partnerReferralRequest } from '../engagement/shared-flow';
 import { createReferralOnce } from './create-referral';
+import { operationResponse, preferredWaitMs } from './operation-routes';
 import { idempotencyKeyFor } from './idempotency-key';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const referralLocation = (id: string) => `/api/referrals/${encodeURIComponent(id)}`;
 
-function sharedNotAvailable(): GatewayError {
-  return new GatewayError(
-    422,
-    errorEnvelope(
-      'sharedReferralsNotAvailable',
-      "Shared referrals (your referral plus a connected one for Microsoft) are not available in this version of the gateway yet. Nothing was created. Send type 'Independent' to create a referral for your own organization.",
-      'type',
-      [
-        {
-          path: '$.type',
-          code: 'notAvailable',
-          message: "'Shared' is not available yet; allowed: Independent",
-        },
-      ],
-    ),
-  );
-}
+/** Where the Durable client comes from: the function's durable client input in Azure. */
+export type OrchestrationsFor = (context: InvocationContext) => Orchestrations;
 
-export function createReferralRoute(services: () => Services = getServices): GatewayHandler {
-  return async (request, { correlationId, log }) => {
+export function createReferralRoute(
+  services: () => Services = getServices,
+  orchestrationsFor?: OrchestrationsFor,
+): GatewayHandler {
+  return async (request, { correlationId, log, context }) => {
     const validated = validateReferralCreateRequest(await readJsonBody(request));
     if (!validated.ok) throw new GatewayError(400, validated.error);
-    const referral = validated.value;
-    if (referral.type === 'Shared') throw sharedNotAvailable();
-    const key = idempotencyKeyFor(request.headers, referral);
-    const { partnerCenter, idempotency, idempotencyPolicy, caller } = services();
+    const key = idempotencyKeyFor(request.headers, validated.value);
+    const resolved = services();
+    if (validated.value.type === 'Shared') {
+      if (!orchestrationsFor) throw new Error('shared referrals need a durable client input');
+      const referral = partnerReferralRequest(
+        validated.value,
+        resolved.settings.PARTNER_SOLUTION_PROFILE_ID,
+      );
+      const orchestrations = orchestrationsFor(context);
+      const operationId = await startSharedReferral(orchestrations, log, {
+        referral,
+        key,
+        caller: resolved.caller,
+        correlationId,
+        acceptedAt: new Date(),
+      });
+      const waitMs = preferredWaitMs(request.headers.get('prefer'));
+      const status = await waitForOperation(orchestrations, operationId, waitMs);
+      const answer = operationResponse(operationId, status, correlationId);
+      if (waitMs > 0)
+        answer.headers = { ...answer.headers, 'preference-applied': `wait=${waitMs / 1000}` };
+      return answer;
+    }
+    const { partnerCenter, idempotency, idempotencyPolicy, caller } = resolved;
     const created = await createReferralOnce(
       { partnerCenter, idempotency, policy: idempotencyPolicy, log },
-      { referral, key, caller, correlationId },
+      { referral: validated.value, key, caller, correlationId },
     );
     log.info('referral.created', {
       referralId: created.referral.id,

@@ -10,6 +10,7 @@ import { asGatewayError, errorResponse } from './responses';
 export interface RequestScope {
   correlationId: string;
   log: Logger;
+  context: InvocationContext;
 }
 
 export type GatewayHandler = (
@@ -28,7 +29,7 @@ export function httpHandler(
     const log = createLogger(context, { correlationId, operation });
     let response: HttpResponseInit;
     try {
-      response = await handler(request, { correlationId, log });
+      response = await handler(request, { correlationId, log, context });
     } catch (error) {
       const failure = asGatewayError(error, correlationId);
       const fields = { status: failure.status, code: failure.envelope.error.code };
