@@ -36,6 +36,8 @@ export interface FaultRule {
   times: number;
   /** Only requests with this method (default: any). */
   method?: string;
+  /** Let this many matching requests through first (e.g. fail only the second create). */
+  skip?: number;
   /** Before the request is handled (default) or after it was handled but before answering. */
   when?: 'before' | 'after';
 }
@@ -135,6 +137,10 @@ export class PartnerCenterSandbox {
       (r) => r.times > 0 && (r.when ?? 'before') === when && (!r.method || r.method === method),
     );
     if (!rule) return undefined;
+    if ((rule.skip ?? 0) > 0) {
+      rule.skip = (rule.skip ?? 0) - 1;
+      return undefined;
+    }
     rule.times -= 1;
     return rule.fault;
   }

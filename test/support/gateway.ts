@@ -7,6 +7,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { loadSettings } from '../../shared/config';
 import { createReferralRoute, getReferralRoute } from '../../shared/gateway/referral-routes';
+import { getEngagementRoute, getOperationRoute } from '../../shared/gateway/operation-routes';
+import {
+  createMicrosoftReferralStep,
+  createPartnerReferralStep,
+} from '../../shared/engagement/activities';
+import {
+  MICROSOFT_REFERRAL_ACTIVITY,
+  PARTNER_REFERRAL_ACTIVITY,
+  type StepInput,
+} from '../../shared/engagement/shared-flow';
+import { createLogger } from '../../shared/logging';
+import { InProcessOrchestrations } from './durable-driver';
 import { healthRoute } from '../../shared/gateway/health';
 import { httpHandler, type GatewayHandler } from '../../shared/http/handler';
 import { fetchNetworkModule } from '../../shared/partner-center/msal-network';
@@ -24,10 +36,14 @@ export interface LocalGateway {
   services: Services;
   /** Every log line written through the invocation contexts, as written. */
   logs: string[];
+  /** Shared referral operations, run in-process by the real orchestrator and activities. */
+  orchestrations: InProcessOrchestrations;
   createReferral(body: unknown, headers?: Record<string, string>): Promise<Answer>;
   /** A raw body, for the tests of bad JSON and content types. */
   postRaw(body: string | Uint8Array, headers: Record<string, string>): Promise<Answer>;
   getReferral(id: string): Promise<Answer>;
+  getOperation(operationId: string): Promise<Answer>;
+  getEngagement(engagementId: string, refresh?: boolean): Promise<Answer>;
   health(): Promise<Answer>;
   stop(): Promise<void>;
 }
@@ -102,7 +118,24 @@ export function gatewayOn(
   const services = servicesFor(local, env);
   const logs: string[] = [];
   const provide = () => services;
-  const create = createReferralRoute(provide);
+  const stepDeps = () => ({
+    partnerCenter: services.partnerCenter,
+    engagements: services.engagements,
+    log: createLogger({ info: () => undefined, warn: () => undefined, error: () => undefined }),
+  });
+  const orchestrations = new InProcessOrchestrations({
+    [PARTNER_REFERRAL_ACTIVITY]: (input) =>
+      createPartnerReferralStep(stepDeps(), input as StepInput),
+    [MICROSOFT_REFERRAL_ACTIVITY]: (input) =>
+      createMicrosoftReferralStep(stepDeps(), input as StepInput),
+  });
+  const create = createReferralRoute(provide, () => orchestrations);
+  const get = (route: GatewayHandler, path: string, params: Record<string, string>, query = {}) =>
+    invoke(
+      route,
+      new HttpRequest({ method: 'GET', url: `https://gateway.local/api/${path}`, params, query }),
+      logs,
+    );
   const post = (body: string | Uint8Array, headers: Record<string, string>) =>
     invoke(
       create,
@@ -118,6 +151,7 @@ export function gatewayOn(
     local,
     services,
     logs,
+    orchestrations,
     createReferral: (body, headers = {}) =>
       post(JSON.stringify(body), { 'content-type': 'application/json', ...headers }),
     postRaw: post,
@@ -130,6 +164,21 @@ export function gatewayOn(
           params: { id },
         }),
         logs,
+      ),
+    getOperation: (operationId) =>
+      get(
+        getOperationRoute(() => orchestrations),
+        `referrals/operations/${operationId}`,
+        {
+          operationId,
+        },
+      ),
+    getEngagement: (engagementId, refresh = false) =>
+      get(
+        getEngagementRoute(provide),
+        `engagements/${engagementId}`,
+        { engagementId },
+        refresh ? { refresh: 'true' } : {},
       ),
     health: () =>
       invoke(

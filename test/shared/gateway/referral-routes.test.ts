@@ -127,10 +127,10 @@ describe('POST /api/referrals', () => {
         'invalidRequest',
       ],
       [
-        'a shared referral (not available yet)',
-        () => gateway.createReferral(seedRequest()),
-        422,
-        'sharedReferralsNotAvailable',
+        'a shared referral without a SolutionProfile target',
+        () => gateway.createReferral(setPath(seedRequest(), 'target', undefined)),
+        400,
+        'invalidRequest',
       ],
       [
         'an unusable Idempotency-Key',
