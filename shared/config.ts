@@ -60,13 +60,15 @@ export const SettingsSchema = z
           'must be longer than PARTNER_CENTER_DEADLINE_MS (a reservation must outlast the Partner Center call it covers)',
       });
     }
-    if (s.TOKEN_CACHE_TABLE.toLowerCase() === s.IDEMPOTENCY_TABLE.toLowerCase()) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['IDEMPOTENCY_TABLE'],
-        message: 'must differ from TOKEN_CACHE_TABLE',
-      });
-    }
+    // Table names are case-insensitive; each kind of record needs its own table.
+    const tables = ['TOKEN_CACHE_TABLE', 'IDEMPOTENCY_TABLE', 'ENGAGEMENT_TABLE'] as const;
+    tables.forEach((name, i) => {
+      const clash = tables
+        .slice(0, i)
+        .find((other) => s[other].toLowerCase() === s[name].toLowerCase());
+      if (clash)
+        ctx.addIssue({ code: 'custom', path: [name], message: `must differ from ${clash}` });
+    });
   });
 
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -10,13 +10,13 @@ import {
   type Orchestrations,
 } from '../engagement/operations';
 import type { GatewayHandler } from '../http/handler';
+import { isGuid } from './guid';
 import { errorResponse, jsonResponse } from '../http/responses';
 import { attemptLogger } from '../partner-center/attempt-log';
 import { getServices, type Services } from '../services';
 
 export const MAX_PREFER_WAIT_SECONDS = 100;
 const POLL_AFTER_SECONDS = 2;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const operationLocation = (id: string) => `/api/referrals/operations/${id}`;
 export const engagementLocation = (id: string) => `/api/engagements/${encodeURIComponent(id)}`;
@@ -80,7 +80,7 @@ export function getOperationRoute(
           'operationId',
         ),
       );
-    if (!GUID.test(operationId)) throw notFound();
+    if (!isGuid(operationId)) throw notFound();
     const status = await orchestrationsFor(context).status(operationId);
     if (!status) throw notFound();
     return operationResponse(operationId, status, correlationId);
@@ -91,7 +91,7 @@ export function getEngagementRoute(services: () => Services = getServices): Gate
   return async (request, { correlationId, log }) => {
     const engagementId = request.params.engagementId ?? '';
     const { engagements, partnerCenter } = services();
-    const mapping = GUID.test(engagementId)
+    const mapping = isGuid(engagementId)
       ? await engagements.getEngagement(engagementId)
       : undefined;
     if (!mapping) {

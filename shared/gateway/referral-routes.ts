@@ -1,6 +1,7 @@
 /** The referral routes: create (exactly once) and read. */
 import { errorEnvelope, GatewayError } from '../errors';
 import type { GatewayHandler } from '../http/handler';
+import { isGuid } from './guid';
 import { readJsonBody } from '../http/json-body';
 import { jsonResponse } from '../http/responses';
 import { attemptLogger } from '../partner-center/attempt-log';
@@ -16,8 +17,6 @@ import { partnerReferralRequest } from '../engagement/shared-flow';
 import { createReferralOnce } from './create-referral';
 import { operationResponse, preferredWaitMs } from './operation-routes';
 import { idempotencyKeyFor } from './idempotency-key';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const referralLocation = (id: string) => `/api/referrals/${encodeURIComponent(id)}`;
 
@@ -75,7 +74,7 @@ export function createReferralRoute(
 export function getReferralRoute(services: () => Services = getServices): GatewayHandler {
   return async (request, { correlationId, log }) => {
     const id = request.params.id ?? '';
-    if (!GUID.test(id)) {
+    if (!isGuid(id)) {
       throw new GatewayError(
         400,
         errorEnvelope('invalidReferralId', 'The referral id must be a GUID.', 'id', [
