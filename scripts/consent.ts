@@ -1,10 +1,12 @@
-/* eslint-disable no-console -- a command-line tool talks to its terminal */
-/** `npm run consent`: sign the integration user in once and store the token cache. */
-import { loadSettings } from '../config';
-import { tokenCacheKey } from '../partner-center/access';
-import { runConsent } from '../partner-center/consent';
-import { tableClient } from '../storage/tables';
-import { TableTokenCachePlugin } from '../storage/token-cache-plugin';
+/**
+ * `npm run consent`: an operator's one-time command (not deployed) that signs the integration
+ * user in and stores the token cache. It talks to the operator's terminal.
+ */
+import { loadSettings } from '../shared/config';
+import { tokenCacheKey } from '../shared/partner-center/access';
+import { runConsent } from '../shared/partner-center/consent';
+import { tableClient } from '../shared/storage/tables';
+import { TableTokenCachePlugin } from '../shared/storage/token-cache-plugin';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
