@@ -48,6 +48,10 @@ export interface LocalGateway {
   stop(): Promise<void>;
 }
 
+/** The error envelope's body of an answer. */
+export const errorOf = (answer: Answer) =>
+  (answer.body as { error: { code: string; message: string; details: { path: string }[] } }).error;
+
 const unique = () => randomBytes(5).toString('hex');
 
 export function gatewayEnv(local: LocalPartnerCenter, extra: Record<string, string> = {}) {

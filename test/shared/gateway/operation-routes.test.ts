@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SharedReferralOutput } from '../../../shared/engagement/shared-flow';
 import { preferredWaitMs } from '../../../shared/gateway/operation-routes';
 import {
+  errorOf,
   gatewayOn,
   startLocalGateway,
   type Answer,
@@ -18,7 +19,6 @@ afterAll(() => gateway.stop());
 beforeEach(() => gateway.local.sandbox.reset());
 
 const sandbox = () => gateway.local.sandbox;
-const errorOf = (answer: Answer) => (answer.body as { error: { code: string } }).error;
 
 async function followToEnd(g: LocalGateway, accepted: Answer): Promise<Answer> {
   await g.orchestrations.settled();

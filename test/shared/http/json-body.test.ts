@@ -1,6 +1,6 @@
 import { HttpRequest } from '@azure/functions';
-import { GatewayError } from '../../../shared/errors';
 import { readJsonBody } from '../../../shared/http/json-body';
+import { gatewayErrorOf } from '../../support/gateway-error';
 
 const request = (body: string, headers: Record<string, string>) =>
   new HttpRequest({
@@ -9,16 +9,6 @@ const request = (body: string, headers: Record<string, string>) =>
     headers,
     body: { string: body },
   });
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 test.each([
   'application/json',
@@ -38,7 +28,7 @@ test('a byte order mark is ignored', async () => {
 });
 
 test('a declared length over the cap is refused before reading', async () => {
-  const error = await failure(
+  const error = await gatewayErrorOf(
     readJsonBody(
       request('{}', {
         'content-type': 'application/json',
@@ -50,26 +40,26 @@ test('a declared length over the cap is refused before reading', async () => {
 });
 
 test('a streamed body over the cap is refused', async () => {
-  const error = await failure(
+  const error = await gatewayErrorOf(
     readJsonBody(request(`"${'x'.repeat(200)}"`, { 'content-type': 'application/json' }), 100),
   );
   expect(error.status).toBe(413);
 });
 
 test('other charsets and types are 415, naming what was sent', async () => {
-  const latin = await failure(
+  const latin = await gatewayErrorOf(
     readJsonBody(request('{}', { 'content-type': 'application/json; charset=latin1' })),
   );
   expect(latin.status).toBe(415);
   expect(latin.message).toContain('charset=latin1');
-  const form = await failure(
+  const form = await gatewayErrorOf(
     readJsonBody(request('a=1', { 'content-type': 'application/x-www-form-urlencoded' })),
   );
   expect(form.status).toBe(415);
 });
 
 test('a syntax error is located but its text is not echoed', async () => {
-  const error = await failure(
+  const error = await gatewayErrorOf(
     readJsonBody(
       request('{"email": "sue.smith@contoso.com",, }', { 'content-type': 'application/json' }),
     ),

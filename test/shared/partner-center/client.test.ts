@@ -1,5 +1,4 @@
 import { PartnerCenterClient, type AttemptEvent } from '../../../shared/partner-center/client';
-import { GatewayError } from '../../../shared/errors';
 import { validateReferralCreateRequest } from '../../../shared/referral/validate';
 import type { ReferralCreateRequest } from '../../../shared/referral/schema';
 import { PartnerCenterTokenProvider } from '../../../shared/partner-center/token-provider';
@@ -10,6 +9,7 @@ import {
   startLocalPartnerCenter,
   type LocalPartnerCenter,
 } from '../../support/local-partner-center';
+import { gatewayErrorOf } from '../../support/gateway-error';
 
 let local: LocalPartnerCenter;
 let events: AttemptEvent[];
@@ -52,16 +52,6 @@ function seedReferral(): ReferralCreateRequest {
   const result = validateReferralCreateRequest(independentSeedRequest());
   if (!result.ok) throw new Error('seed must validate');
   return result.value;
-}
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 test('creates, reads back and lists by engagement', async () => {
@@ -121,7 +111,7 @@ test('business errors are not retried and keep the upstream status and code', as
     status: 'Closed',
     substatus: 'Pending',
   } as ReferralCreateRequest;
-  const error = await failure(client().createReferral(invalid));
+  const error = await gatewayErrorOf(client().createReferral(invalid));
   expect(error.status).toBe(400);
   expect(error.envelope.error).toMatchObject({
     code: 'invalidRequest',
@@ -137,7 +127,7 @@ test('persistent throttling ends in 429 with the upstream Retry-After', async ()
     fault: { kind: 'status', status: 429, retryAfterSeconds: 7 },
     times: 100,
   });
-  const error = await failure(
+  const error = await gatewayErrorOf(
     client({ maxAttempts: 3, maxDelayMs: 50, deadlineMs: 5000 }).createReferral(seedReferral()),
   );
   expect(error.status).toBe(429);
@@ -148,7 +138,7 @@ test('persistent throttling ends in 429 with the upstream Retry-After', async ()
 
 test('a 5xx storm longer than the retry budget ends in 502, and nothing is created', async () => {
   local.sandbox.injectFault({ fault: { kind: 'status', status: 503 }, times: 100 });
-  const error = await failure(client({ maxAttempts: 3 }).createReferral(seedReferral()));
+  const error = await gatewayErrorOf(client({ maxAttempts: 3 }).createReferral(seedReferral()));
   expect(error.status).toBe(502);
   expect(error.envelope.error).toMatchObject({
     code: 'upstreamUnavailable',
@@ -172,7 +162,7 @@ test('an unreachable upstream ends in 502 upstreamUnreachable', async () => {
     fetch: local.fetch,
     retry: { maxAttempts: 2, baseDelayMs: 1 },
   });
-  const error = await failure(pc.getReferral('x'));
+  const error = await gatewayErrorOf(pc.getReferral('x'));
   expect(error.status).toBe(502);
   expect(error.envelope.error.code).toBe('upstreamUnreachable');
 });

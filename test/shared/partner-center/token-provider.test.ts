@@ -1,6 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
 import { generate } from 'selfsigned';
-import { GatewayError } from '../../../shared/errors';
 import { certificateCredential } from '../../../shared/partner-center/access';
 import { runConsent } from '../../../shared/partner-center/consent';
 import { fetchNetworkModule } from '../../../shared/partner-center/msal-network';
@@ -17,6 +16,7 @@ import {
   type LocalPartnerCenter,
 } from '../../support/local-partner-center';
 import { testTable } from '../../support/tables';
+import { gatewayErrorOf } from '../../support/gateway-error';
 
 let local: LocalPartnerCenter;
 let table: TableClient;
@@ -64,16 +64,6 @@ function advanceClock(ms: number): void {
     ],
   });
   jest.setSystemTime(now + ms);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 test('an App+User token for Partner Center, for the integration user', async () => {
@@ -134,14 +124,14 @@ test('a revoked refresh token gives a clear error naming the command that fixes 
   await tokens.getAccessToken();
   local.identity.revokeRefreshTokens();
   advanceClock(58 * 60 * 1000);
-  const error = await rejection(tokens.getAccessToken());
+  const error = await gatewayErrorOf(tokens.getAccessToken());
   expect(error.status).toBe(503);
   expect(error.envelope.error.code).toBe('partnerCenterConsentRequired');
   expect(error.message).toMatch(/expired or was revoked.*npm run consent/);
 });
 
 test('with no consent yet, the error says so', async () => {
-  const error = await rejection(provider().getAccessToken());
+  const error = await gatewayErrorOf(provider().getAccessToken());
   expect(error.envelope.error.code).toBe('partnerCenterConsentRequired');
   expect(error.message).toMatch(/no integration user has signed in yet.*npm run consent/);
   expect(refreshes()).toBe(0);
