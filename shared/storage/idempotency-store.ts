@@ -37,28 +37,18 @@ export interface IdempotencyRecord {
   etag: string;
 }
 
-export interface NewReservation {
-  key: string;
-  caller: string;
-  requestHash: string;
-  upstreamRequestId: string;
-  correlationId: string;
+type RecordFields = 'key' | 'caller' | 'requestHash' | 'upstreamRequestId' | 'correlationId';
+
+export type NewReservation = Pick<IdempotencyRecord, RecordFields> & {
   leaseMs: number;
   ttlMs: number;
-}
+};
 
-type Entity = {
+/** The stored shape: the record's fields, plus the outcome spread over plain properties. */
+type Entity = Pick<IdempotencyRecord, RecordFields | 'leaseUntil' | 'createdAt' | 'expiresAt'> & {
   partitionKey: string;
   rowKey: string;
-  key: string;
-  caller: string;
   state: string;
-  requestHash: string;
-  upstreamRequestId: string;
-  leaseUntil: Date;
-  createdAt: Date;
-  expiresAt: Date;
-  correlationId: string;
   status?: number;
   referralId?: string;
   engagementId?: string;
@@ -69,8 +59,11 @@ export function partitionKeyFor(caller: string, key: string): string {
   return createHash('sha256').update(`${caller}\n${key}`).digest('hex');
 }
 
-export type ReserveResult =
-  { reserved: true; record: IdempotencyRecord } | { reserved: false; record: IdempotencyRecord };
+export interface ReserveResult {
+  /** True when this call reserved the key; else `record` is whoever holds it. */
+  reserved: boolean;
+  record: IdempotencyRecord;
+}
 
 export class IdempotencyStore {
   constructor(
