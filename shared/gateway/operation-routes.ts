@@ -6,6 +6,7 @@ import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { errorEnvelope, GatewayError } from '../errors';
 import {
   operationState,
+  type OperationState,
   type OperationStatus,
   type Orchestrations,
 } from '../engagement/operations';
@@ -34,14 +35,10 @@ export function operationResponse(
   status: OperationStatus | undefined,
   correlationId: string,
 ): HttpResponseInit {
-  const running = () =>
-    jsonResponse(202, { operationId, state: 'running', step: 'partnerReferral' }, correlationId, {
-      location: operationLocation(operationId),
-      'retry-after': String(POLL_AFTER_SECONDS),
-    });
   // Just started and not visible yet: it is running.
-  if (!status) return running();
-  const state = operationState(operationId, status);
+  const state: OperationState = status
+    ? operationState(operationId, status)
+    : { state: 'running', operationId, progress: undefined };
   if (state.state === 'completed') {
     return jsonResponse(201, state.output, correlationId, {
       location: engagementLocation(state.output.engagementId),
