@@ -1,5 +1,6 @@
 /**
- * Azurite's Table service as a child process: in memory, on a free loopback port, telemetry off.
+ * Azurite's Table service as a child process: telemetry off, on loopback, in memory or with its
+ * data kept in a folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -31,8 +32,15 @@ export function connectionStringFor(tableEndpoint: string): string {
   return `DefaultEndpointsProtocol=http;AccountName=${DEVSTORE_ACCOUNT};AccountKey=${DEVSTORE_KEY};TableEndpoint=${tableEndpoint};`;
 }
 
-export async function startAzurite(options: { location?: string } = {}): Promise<RunningAzurite> {
-  const port = await freePort();
+export interface AzuriteOptions {
+  /** Keep the data in this folder (default: in memory). */
+  location?: string;
+  /** Default: a free port. */
+  port?: number;
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const port = options.port ?? (await freePort());
   const main = join(
     require.resolve('azurite/package.json'),
     '..',

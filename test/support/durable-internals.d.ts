@@ -1,4 +1,4 @@
-// Types for the parts of durable-functions' own replay machinery the tests drive (the package
+// Types for the parts of durable-functions' own replay machinery the tests and the local host use (the package
 // ships them as JavaScript without declarations).
 declare module 'durable-functions/lib/src/util/testingUtils' {
   import type { InvocationContext } from '@azure/functions';
@@ -93,5 +93,41 @@ declare module 'durable-functions/lib/src/history/TimerFiredEvent' {
   export class TimerFiredEvent {
     readonly EventType: number;
     constructor(options: HistoryEventOptions);
+  }
+}
+
+declare module 'durable-functions/lib/src/history/HistoryEventType' {
+  export enum HistoryEventType {
+    ExecutionStarted = 0,
+    ExecutionCompleted = 1,
+    ExecutionFailed = 2,
+    ExecutionTerminated = 3,
+    TaskScheduled = 4,
+    TaskCompleted = 5,
+    TaskFailed = 6,
+    TimerCreated = 10,
+    TimerFired = 11,
+    OrchestratorStarted = 12,
+    OrchestratorCompleted = 13,
+    EventRaised = 15,
+  }
+}
+
+declare module 'durable-functions/lib/src/actions/ActionType' {
+  export enum ActionType {
+    CallActivity = 0,
+    CallActivityWithRetry = 1,
+    CallSubOrchestrator = 2,
+    CallSubOrchestratorWithRetry = 3,
+    ContinueAsNew = 4,
+    CreateTimer = 5,
+    WaitForExternalEvent = 6,
+    CallEntity = 7,
+    CallHttp = 8,
+    SignalEntity = 9,
+    WhenAny = 11,
+    WhenAll = 12,
+    LockEntities = 13,
+    ReleaseEntities = 14,
   }
 }

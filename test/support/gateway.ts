@@ -23,7 +23,7 @@ import { healthRoute } from '../../shared/gateway/health';
 import { httpHandler, type GatewayHandler } from '../../shared/http/handler';
 import { fetchNetworkModule } from '../../shared/partner-center/msal-network';
 import { createServices, type Services } from '../../shared/services';
-import { startLocalPartnerCenter, type LocalPartnerCenter } from './local-partner-center';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from '../local/local-partner-center';
 
 export interface Answer {
   status: number;

@@ -8,7 +8,7 @@ import {
   PARTNER_CENTER_SCOPE,
   startLocalPartnerCenter,
   type LocalPartnerCenter,
-} from '../../support/local-partner-center';
+} from '../../local/local-partner-center';
 import { gatewayErrorOf } from '../../support/gateway-error';
 
 let local: LocalPartnerCenter;

@@ -14,7 +14,7 @@ import {
   PARTNER_CENTER_SCOPE,
   startLocalPartnerCenter,
   type LocalPartnerCenter,
-} from '../../support/local-partner-center';
+} from '../../local/local-partner-center';
 import { testTable } from '../../support/tables';
 import { gatewayErrorOf } from '../../support/gateway-error';
 

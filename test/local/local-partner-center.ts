@@ -1,8 +1,8 @@
 /** The local identity provider and Partner Center sandbox together, wired like production. */
 import { randomUUID } from 'node:crypto';
-import { LocalIdentityProvider, type IdentityProviderOptions } from '../local/identity-provider';
-import { PartnerCenterSandbox } from '../local/partner-center-sandbox';
-import { trustingFetch } from '../local/tls';
+import { LocalIdentityProvider, type IdentityProviderOptions } from './identity-provider';
+import { PartnerCenterSandbox } from './partner-center-sandbox';
+import { trustingFetch } from './tls';
 
 export const PARTNER_CENTER_SCOPE = 'https://api.partner.microsoft.com/.default';
 export const PARTNER_CENTER_AUDIENCE = 'https://api.partner.microsoft.com';

@@ -1,0 +1,479 @@
+/**
+ * The Durable extension's part, played locally. An orchestrator is run the way the extension runs
+ * it: called with its history (events in), it answers with actions (activities, retries, timers);
+ * the engine records them as events, runs the activities through their function (the library's
+ * own wrappers), and calls the orchestrator again with the outcome, until it is done. Retries of
+ * `callActivityWithRetry` are the extension's job, as in Azure: failed attempt, timer, attempt.
+ *
+ * State lives in the task hub store, so a restarted host resumes every running instance: pending
+ * activities are run again (at least once, as in Azure) and due timers fire.
+ */
+import { HistoryEventType } from 'durable-functions/lib/src/history/HistoryEventType';
+import { ActionType } from 'durable-functions/lib/src/actions/ActionType';
+import { NotSupportedByLocalHost, type RegisteredFunction, type TypedData } from '../core-api';
+import { errorMessage, fromTypedData, type InvocationOutcome } from '../worker';
+import {
+  RUNNING_STATUSES,
+  type ActivityCall,
+  type InstanceState,
+  type LoadedInstance,
+  type Message,
+  type PendingWork,
+  type RetryOptions,
+  type RuntimeStatus,
+  type TaskHubStore,
+} from './task-hub';
+
+/** The highest out-of-process replay schema this engine speaks (V2: flat action lists). */
+const UPPER_SCHEMA_VERSION = 1;
+const OUT_OF_PROC_DATA = '$OutOfProcData$:';
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What the engine needs from the functions host. */
+export interface FunctionRunner {
+  find(name: string, triggerType: 'orchestrationTrigger' | 'activityTrigger'): RegisteredFunction | undefined;
+  run(fn: RegisteredFunction, trigger: TypedData | undefined): Promise<InvocationOutcome>;
+  log(level: 'information' | 'warning' | 'error', message: string): void;
+}
+
+interface OrchestratorAction {
+  actionType: number;
+  functionName?: string;
+  input?: unknown;
+  retryOptions?: RetryOptions;
+  fireAt?: string;
+  externalEventName?: string;
+}
+
+interface OrchestratorAnswer {
+  isDone: boolean;
+  actions: OrchestratorAction[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+}
+
+export class InstanceConflict extends Error {}
+export class UnknownOrchestrator extends Error {}
+
+export class DurableEngine {
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly store: TaskHubStore,
+    private readonly functions: FunctionRunner,
+  ) {}
+
+  /** Resumes every instance that was running when the host stopped. */
+  async resume(): Promise<number> {
+    const states = (await this.store.list()).filter((s) => RUNNING_STATUSES.includes(s.runtimeStatus));
+    for (const state of states) {
+      const loaded = await this.store.load(state.instanceId);
+      if (!loaded) continue;
+      const answered = new Set(
+        loaded.inbox.map((m) => ('eventId' in m.message ? m.message.eventId : -1)),
+      );
+      for (const work of loaded.state.pending) {
+        if (!answered.has(work.eventId)) this.dispatch(state.instanceId, work);
+      }
+      if (loaded.inbox.length > 0) this.schedule(state.instanceId);
+    }
+    return states.length;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Settles when no episode is running or queued (for an orderly shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  }
+
+  async startNew(name: string, instanceId: string, input: unknown): Promise<InstanceState> {
+    if (!this.functions.find(name, 'orchestrationTrigger')) {
+      throw new UnknownOrchestrator(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    }
+    const existing = await this.store.state(instanceId);
+    // The app's host.json allows restarting non-running instances only (NonRunningStates).
+    if (existing && RUNNING_STATUSES.includes(existing.runtimeStatus)) {
+      throw new InstanceConflict(`An Orchestration instance with the status ${existing.runtimeStatus} already exists.`);
+    }
+    const now = new Date().toISOString();
+    const state: InstanceState = {
+      instanceId,
+      name,
+      runtimeStatus: 'Pending',
+      input: input ?? null,
+      output: null,
+      customStatus: null,
+      createdTime: now,
+      lastUpdatedTime: now,
+      nextEventId: 0,
+      actionsScheduled: 0,
+      pending: [],
+    };
+    await this.store.create(state);
+    this.schedule(instanceId);
+    return state;
+  }
+
+  status(instanceId: string): Promise<InstanceState | undefined> {
+    return this.store.state(instanceId);
+  }
+
+  history(instanceId: string): Promise<Record<string, unknown>[]> {
+    return this.store.history(instanceId);
+  }
+
+  list(): Promise<InstanceState[]> {
+    return this.store.list();
+  }
+
+  /** Queues a message for a running instance; undefined when there is no such instance. */
+  async send(instanceId: string, message: Message): Promise<RuntimeStatus | undefined> {
+    const state = await this.store.state(instanceId);
+    if (!state) return undefined;
+    if (!RUNNING_STATUSES.includes(state.runtimeStatus)) return state.runtimeStatus;
+    await this.store.send(instanceId, message);
+    this.schedule(instanceId);
+    return state.runtimeStatus;
+  }
+
+  async purge(instanceId: string): Promise<boolean> {
+    return this.store.purge(instanceId);
+  }
+
+  /** Episodes of one instance run one after another. */
+  private schedule(instanceId: string): void {
+    if (this.stopped) return;
+    const previous = this.chains.get(instanceId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.episode(instanceId))
+      .catch((error: unknown) =>
+        this.functions.log('error', `Durable: instance ${instanceId}: ${errorMessage(error)}`),
+      );
+    this.chains.set(instanceId, next);
+    void next.then(() => {
+      if (this.chains.get(instanceId) === next) this.chains.delete(instanceId);
+    });
+  }
+
+  private async episode(instanceId: string): Promise<void> {
+    if (this.stopped) return;
+    const loaded = await this.store.load(instanceId);
+    if (!loaded || loaded.inbox.length === 0) return;
+    const { state, history, inbox } = loaded;
+    if (!RUNNING_STATUSES.includes(state.runtimeStatus)) {
+      // Late answers for an instance that has ended are dropped.
+      await this.store.commit(state, history.length, [], inbox.map((m) => m.rowKey));
+      return;
+    }
+    const next: InstanceState = { ...state, pending: [...state.pending] };
+    const now = new Date();
+    const events: Record<string, unknown>[] = [event(HistoryEventType.OrchestratorStarted, -1, now)];
+    const added: PendingWork[] = [];
+    let runOrchestrator = false;
+    let terminated = false;
+
+    for (const { message } of inbox) {
+      if (message.kind === 'start') {
+        events.push(
+          event(HistoryEventType.ExecutionStarted, -1, now, {
+            Name: state.name,
+            Input: JSON.stringify(state.input),
+          }),
+        );
+        runOrchestrator = true;
+        continue;
+      }
+      if (message.kind === 'eventRaised') {
+        events.push(
+          event(HistoryEventType.EventRaised, -1, now, {
+            Name: message.name,
+            Input: message.input === undefined ? undefined : JSON.stringify(message.input),
+          }),
+        );
+        runOrchestrator = true;
+        continue;
+      }
+      if (message.kind === 'terminate') {
+        events.push(event(HistoryEventType.ExecutionTerminated, -1, now, { Input: message.reason }));
+        Object.assign(next, { runtimeStatus: 'Terminated', output: message.reason, pending: [] });
+        terminated = true;
+        break;
+      }
+      const work = takePending(next, message.eventId);
+      if (!work) continue; // already applied (a repeated answer after a restart)
+      if (message.kind === 'activityCompleted') {
+        events.push(
+          event(HistoryEventType.TaskCompleted, -1, now, {
+            TaskScheduledId: message.eventId,
+            Result: message.result,
+          }),
+        );
+        runOrchestrator = true;
+      } else if (message.kind === 'activityFailed' && work.kind === 'activity') {
+        events.push(
+          event(HistoryEventType.TaskFailed, -1, now, {
+            TaskScheduledId: message.eventId,
+            Reason: message.reason,
+            Details: message.details,
+          }),
+        );
+        if (work.retry) {
+          // The extension retries: a timer, then the next attempt. After the last attempt the
+          // library still expects the timer before it reports the failure.
+          const delay = retryDelay(work, now);
+          const timer: PendingWork = {
+            kind: 'timer',
+            eventId: next.nextEventId++,
+            fireAt: new Date(now.getTime() + (delay ?? 0)).toISOString(),
+            purpose: delay === undefined ? 'retriesExhausted' : 'retry',
+            activity: activityCall(work),
+          };
+          events.push(event(HistoryEventType.TimerCreated, timer.eventId, now, { FireAt: timer.fireAt }));
+          added.push(timer);
+        } else {
+          runOrchestrator = true;
+        }
+      } else if (message.kind === 'timerFired' && work.kind === 'timer') {
+        events.push(
+          event(HistoryEventType.TimerFired, -1, now, { TimerId: work.eventId, FireAt: work.fireAt }),
+        );
+        if (work.purpose === 'retry' && work.activity) {
+          const attempt: PendingWork = {
+            kind: 'activity',
+            eventId: next.nextEventId++,
+            ...work.activity,
+            attempt: work.activity.attempt + 1,
+          };
+          events.push(scheduledEvent(attempt, now));
+          added.push(attempt);
+        } else {
+          runOrchestrator = true;
+        }
+      }
+    }
+
+    if (runOrchestrator && !terminated) {
+      await this.runOrchestrator(loaded, next, events, added, now);
+    }
+    events.push(event(HistoryEventType.OrchestratorCompleted, -1, now));
+    if (RUNNING_STATUSES.includes(next.runtimeStatus)) next.pending.push(...added);
+    else next.pending = [];
+    next.lastUpdatedTime = now.toISOString();
+    await this.store.commit(next, history.length, events, inbox.map((m) => m.rowKey));
+    if (next.runtimeStatus !== 'Running' && next.runtimeStatus !== 'Pending') {
+      this.functions.log('information', `Durable: instance ${instanceId} ${next.runtimeStatus.toLowerCase()}`);
+      return;
+    }
+    for (const work of added) this.dispatch(instanceId, work);
+  }
+
+  private async runOrchestrator(
+    loaded: LoadedInstance,
+    next: InstanceState,
+    events: Record<string, unknown>[],
+    added: PendingWork[],
+    now: Date,
+  ): Promise<void> {
+    const { state, history } = loaded;
+    const fn = this.functions.find(state.name, 'orchestrationTrigger');
+    const fail = (output: string) => {
+      events.push(
+        event(HistoryEventType.ExecutionFailed, -1, now, { Reason: output }),
+      );
+      Object.assign(next, { runtimeStatus: 'Failed', output });
+    };
+    if (!fn) return fail(`The orchestrator function '${state.name}' is not registered.`);
+    const binding = {
+      history: [
+        ...history.map((e) => ({ ...e, IsPlayed: true })),
+        ...events.map((e) => ({ ...e, IsPlayed: false })),
+      ],
+      input: state.input,
+      instanceId: state.instanceId,
+      isReplaying: history.length > 0,
+      parentInstanceId: null,
+      upperSchemaVersion: UPPER_SCHEMA_VERSION,
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '6.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+    const outcome = await this.functions.run(fn, { string: JSON.stringify(binding) });
+    let answer: OrchestratorAnswer;
+    if (outcome.ok) {
+      answer = fromTypedData(outcome.response.returnValue) as OrchestratorAnswer;
+    } else {
+      // As the extension does: the library puts its state after a marker in the error message.
+      const message = errorMessage(outcome.error);
+      const at = message.indexOf(OUT_OF_PROC_DATA);
+      if (at < 0) return fail(`Orchestrator function '${state.name}' failed: ${message}`);
+      answer = JSON.parse(message.slice(at + OUT_OF_PROC_DATA.length)) as OrchestratorAnswer;
+    }
+    next.customStatus = answer.customStatus ?? null;
+    if (answer.error !== undefined) {
+      return fail(`Orchestrator function '${state.name}' failed: ${answer.error}`);
+    }
+    if (answer.isDone) {
+      events.push(
+        event(HistoryEventType.ExecutionCompleted, -1, now, {
+          Result: JSON.stringify(answer.output ?? null),
+        }),
+      );
+      Object.assign(next, { runtimeStatus: 'Completed', output: answer.output ?? null });
+      return;
+    }
+    next.runtimeStatus = 'Running';
+    const actions = answer.actions.flat();
+    for (const action of actions.slice(next.actionsScheduled)) {
+      switch (action.actionType) {
+        case ActionType.CallActivity:
+        case ActionType.CallActivityWithRetry: {
+          const work: PendingWork = {
+            kind: 'activity',
+            eventId: next.nextEventId++,
+            name: action.functionName ?? '',
+            input: action.input,
+            attempt: 1,
+            firstAttemptAt: now.toISOString(),
+            ...(action.actionType === ActionType.CallActivityWithRetry && action.retryOptions
+              ? { retry: action.retryOptions }
+              : {}),
+          };
+          events.push(scheduledEvent(work, now));
+          added.push(work);
+          break;
+        }
+        case ActionType.CreateTimer: {
+          const work: PendingWork = {
+            kind: 'timer',
+            eventId: next.nextEventId++,
+            fireAt: new Date(action.fireAt ?? now).toISOString(),
+            purpose: 'user',
+          };
+          events.push(event(HistoryEventType.TimerCreated, work.eventId, now, { FireAt: work.fireAt }));
+          added.push(work);
+          break;
+        }
+        case ActionType.WaitForExternalEvent:
+          break; // nothing to do until the event is raised
+        default:
+          return fail(
+            new NotSupportedByLocalHost(`The orchestrator action ${ActionType[action.actionType] ?? action.actionType}`).message,
+          );
+      }
+    }
+    next.actionsScheduled = actions.length;
+  }
+
+  private dispatch(instanceId: string, work: PendingWork): void {
+    if (work.kind === 'timer') {
+      const key = `${instanceId}/${work.eventId}`;
+      const arm = () => {
+        const wait = new Date(work.fireAt).getTime() - Date.now();
+        const timer = setTimeout(
+          () => {
+            this.timers.delete(key);
+            if (wait > MAX_TIMER_MS) return arm();
+            void this.deliver(instanceId, { kind: 'timerFired', eventId: work.eventId });
+          },
+          Math.max(0, Math.min(wait, MAX_TIMER_MS)),
+        );
+        this.timers.set(key, timer);
+      };
+      arm();
+      return;
+    }
+    const key = `${instanceId}/${work.eventId}`;
+    if (this.running.has(key)) return;
+    this.running.add(key);
+    void this.runActivity(instanceId, work).finally(() => this.running.delete(key));
+  }
+
+  private async runActivity(
+    instanceId: string,
+    work: Extract<PendingWork, { kind: 'activity' }>,
+  ): Promise<void> {
+    const fn = this.functions.find(work.name, 'activityTrigger');
+    if (!fn) {
+      const reason = `The activity function '${work.name}' is not registered.`;
+      return this.deliver(instanceId, { kind: 'activityFailed', eventId: work.eventId, reason, details: reason });
+    }
+    const outcome = await this.functions.run(
+      fn,
+      work.input === undefined ? undefined : { json: JSON.stringify(work.input) },
+    );
+    if (this.stopped) return; // the answer is lost with the host; it runs again on restart
+    if (outcome.ok) {
+      const value = fromTypedData(outcome.response.returnValue);
+      await this.deliver(instanceId, {
+        kind: 'activityCompleted',
+        eventId: work.eventId,
+        result: value === undefined ? undefined : JSON.stringify(value),
+      });
+    } else {
+      const reason = errorMessage(outcome.error);
+      await this.deliver(instanceId, { kind: 'activityFailed', eventId: work.eventId, reason, details: reason });
+    }
+  }
+
+  private async deliver(instanceId: string, message: Message): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.store.send(instanceId, message);
+      this.schedule(instanceId);
+    } catch (error) {
+      this.functions.log('error', `Durable: instance ${instanceId}: ${errorMessage(error)}`);
+    }
+  }
+}
+
+function event(
+  type: HistoryEventType,
+  eventId: number,
+  at: Date,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: at.toISOString(), ...fields };
+}
+
+function scheduledEvent(work: Extract<PendingWork, { kind: 'activity' }>, at: Date) {
+  return event(HistoryEventType.TaskScheduled, work.eventId, at, {
+    Name: work.name,
+    Input: work.input === undefined ? undefined : JSON.stringify(work.input),
+  });
+}
+
+function takePending(state: InstanceState, eventId: number): PendingWork | undefined {
+  const index = state.pending.findIndex((w) => w.eventId === eventId);
+  if (index < 0) return undefined;
+  const [work] = state.pending.splice(index, 1);
+  return work;
+}
+
+function activityCall(work: ActivityCall): ActivityCall {
+  const { name, input, attempt, firstAttemptAt, retry } = work;
+  return { name, input, attempt, firstAttemptAt, ...(retry ? { retry } : {}) };
+}
+
+/** The wait before the next attempt, or undefined when the attempts are used up. */
+function retryDelay(work: ActivityCall, now: Date): number | undefined {
+  const retry = work.retry;
+  if (!retry || work.attempt >= retry.maxNumberOfAttempts) return undefined;
+  const delay = Math.min(
+    retry.firstRetryIntervalInMilliseconds * (retry.backoffCoefficient ?? 1) ** (work.attempt - 1),
+    retry.maxRetryIntervalInMilliseconds || Number.POSITIVE_INFINITY,
+  );
+  const timeout = retry.retryTimeoutInMilliseconds;
+  if (timeout && timeout > 0 && now.getTime() + delay - Date.parse(work.firstAttemptAt) > timeout) {
+    return undefined;
+  }
+  return delay;
+}

@@ -1,0 +1,63 @@
+/**
+ * Starts the local Functions host as its own process, as `func start` runs the host apart from
+ * the tools that start it, so it can be stopped, or killed outright and started again.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface HostProcessOptions {
+  appRoot: string;
+  port: number;
+  env: Record<string, string>;
+  taskHub?: string;
+  /** Receives the host's output lines (default: passed through to this process). */
+  output?: (line: string) => void;
+}
+
+export interface HostProcess {
+  url: string;
+  child: ChildProcess;
+  /** Orderly stop (SIGTERM), as Ctrl-C does. */
+  stop(): Promise<void>;
+  /** The process killed at once, with no chance to finish anything. */
+  kill(): Promise<void>;
+}
+
+const MAIN = join(__dirname, 'main.ts');
+
+export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
+  const args = ['--app', options.appRoot, '--port', String(options.port)];
+  if (options.taskHub) args.push('--task-hub', options.taskHub);
+  const piped = options.output !== undefined;
+  const child = fork(MAIN, args, {
+    cwd: options.appRoot,
+    env: { ...process.env, ...options.env },
+    execArgv: ['--import', 'tsx'],
+    stdio: piped ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'],
+  });
+  if (piped) {
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line) options.output?.(line);
+    };
+    child.stdout?.on('data', forward);
+    child.stderr?.on('data', forward);
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('The local host did not start within 60 s')), 60000);
+    child.once('message', (message: { event?: string; url?: string }) => {
+      clearTimeout(timer);
+      if (message.event === 'ready' && message.url) resolve(message.url);
+      else reject(new Error('The local host sent an unexpected first message'));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`The local host exited with code ${code} before it was ready`));
+    });
+  });
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return { url, child, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+}

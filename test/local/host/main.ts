@@ -1,0 +1,60 @@
+/**
+ * The local Functions host as a process (what `func start` is for machines with Core Tools):
+ *   tsx test/local/host/main.ts [--app <folder>] [--port 7071] [--task-hub <name>]
+ * Settings come from the environment, then from local.settings.json's `Values` (the environment
+ * wins). When started with an IPC channel it reports `{ event: 'ready', ... }` to its parent.
+ * SIGINT/SIGTERM stop it cleanly.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalHost } from './host';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      app: { type: 'string', default: '.' },
+      port: { type: 'string', default: '7071' },
+      'task-hub': { type: 'string' },
+    },
+  });
+  const appRoot = resolve(values.app);
+  const localSettings = join(appRoot, 'local.settings.json');
+  if (existsSync(localSettings)) {
+    const file = JSON.parse(readFileSync(localSettings, 'utf8')) as { Values?: Record<string, string> };
+    for (const [name, value] of Object.entries(file.Values ?? {})) process.env[name] ??= value;
+  }
+  const storage = process.env.AzureWebJobsStorage;
+  if (!storage) {
+    throw new Error('AzureWebJobsStorage is not set: the local host keeps its task hub in Table Storage (Azurite)');
+  }
+  const host = await startLocalHost({
+    appRoot,
+    port: Number(values.port),
+    storageConnectionString: storage,
+    ...(values['task-hub'] ? { taskHub: values['task-hub'] } : {}),
+  });
+  process.stdout.write(
+    `Local Functions host on ${host.url} (task hub ${host.hubName}, ${host.resumedInstances} instance(s) resumed)\n`,
+  );
+  for (const fn of host.functions) {
+    process.stdout.write(
+      `  ${fn.name}: ${fn.route ? `[${fn.methods?.join(',')}] ${host.url}${fn.route}` : fn.trigger}\n`,
+    );
+  }
+  process.send?.({ event: 'ready', url: host.url, hubName: host.hubName, functions: host.functions });
+  const stop = () => {
+    host.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.once('disconnect', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Local Functions host failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
