@@ -12,7 +12,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAzurite, type RunningAzurite } from '../test/local/azurite';
 import { startHostProcess, type HostProcess } from '../test/local/host/launch';
-import { startLocalPartnerCenter, type LocalPartnerCenter } from '../test/local/local-partner-center';
+import {
+  startLocalPartnerCenter,
+  type LocalPartnerCenter,
+} from '../test/local/local-partner-center';
 
 const ROOT = resolve(__dirname, '..');
 const LOCAL = join(ROOT, '.local');
@@ -60,7 +63,9 @@ async function main(): Promise<void> {
   });
   const port = Number(args.port);
   if (!(await portIsFree(port))) {
-    throw new Error(`Port ${port} is in use (another "npm run dev" or "func start"?). Stop it or pass --port.`);
+    throw new Error(
+      `Port ${port} is in use (another "npm run dev" or "func start"?). Stop it or pass --port.`,
+    );
   }
   mkdirSync(LOCAL, { recursive: true });
   const settings = localSettings();
@@ -129,7 +134,10 @@ async function main(): Promise<void> {
               referrals: `${local.sandbox.baseUrl}/_sandbox/referrals`,
               faults: `${local.sandbox.baseUrl}/_sandbox/faults`,
             },
-            identityProvider: { authorityHost: local.identity.authorityHost, tenantId: local.identity.tenantId },
+            identityProvider: {
+              authorityHost: local.identity.authorityHost,
+              tenantId: local.identity.tenantId,
+            },
           }
         : {}),
       azurite: {
@@ -169,7 +177,9 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } catch (error) {
-    process.stderr.write(`npm run dev failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `npm run dev failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     await shutdown(1);
   }
 }

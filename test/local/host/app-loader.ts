@@ -4,6 +4,7 @@
  * register themselves through `@azure/functions-core`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NotSupportedByLocalHost, type BindingInfo, type FunctionsCore } from './core-api';
 
@@ -40,7 +41,8 @@ export function entryPoints(appRoot: string): string[] {
   if (!pkg.main) throw new Error('package.json has no "main": the worker would find no functions');
   const pattern = resolve(appRoot, pkg.main);
   const dir = dirname(pattern);
-  if (dir.includes('*')) throw new NotSupportedByLocalHost(`A "*" in the folders of main (${pkg.main})`);
+  if (dir.includes('*'))
+    throw new NotSupportedByLocalHost(`A "*" in the folders of main (${pkg.main})`);
   const name = basename(pattern);
   if (!name.includes('*')) return existsSync(pattern) ? [pattern] : [];
   const regex = new RegExp(`^${name.split('*').map(escapeRegExp).join('[^/]*')}$`);
@@ -63,7 +65,8 @@ export function loadApp(core: FunctionsCore, appRoot: string): void {
       `No compiled entry points match "main" in ${join(appRoot, 'package.json')}: run "npm run build" first`,
     );
   }
-  for (const file of files) require(file);
+  // CommonJS entry points, loaded as the worker loads them.
+  for (const file of files) createRequire(file)(file);
   for (const { metadata } of core.functions.values()) {
     for (const [name, binding] of Object.entries(metadata.bindings)) {
       checkBinding(metadata.name, name, binding);

@@ -34,7 +34,13 @@ export interface LocalHostOptions {
 export interface LocalHost {
   url: string;
   hubName: string;
-  functions: { name: string; trigger: string; route?: string; methods?: string[]; authLevel?: string }[];
+  functions: {
+    name: string;
+    trigger: string;
+    route?: string;
+    methods?: string[];
+    authLevel?: string;
+  }[];
   resumedInstances: number;
   stop(): Promise<void>;
 }
@@ -45,7 +51,9 @@ const MAX_BODY_BYTES = 100 * 1024 * 1024; // the Functions host's own request li
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const print = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const stamp = () => new Date().toISOString();
-  const core = new FunctionsCore((level, message) => print(`${stamp()} [host:${level}] ${message}`));
+  const core = new FunctionsCore((level, message) =>
+    print(`${stamp()} [host:${level}] ${message}`),
+  );
   core.install();
   loadApp(core, options.appRoot);
   await core.model.getCapabilities?.({});
@@ -66,7 +74,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return fn && triggerOf(fn)[1].type === triggerType ? fn : undefined;
     },
     run(fn, trigger) {
-      return invoke(core, fn, { inputData: [{ name: triggerOf(fn)[0], data: trigger ?? {} }] }, userLog);
+      return invoke(
+        core,
+        fn,
+        { inputData: [{ name: triggerOf(fn)[0], data: trigger ?? {} }] },
+        userLog,
+      );
     },
     log: (level, message) => print(`${stamp()} [host:${level}] ${message}`),
   };
@@ -119,7 +132,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         return { name, data: { string: clientData() } }; // durableClient: the only other input
       });
     const traceParent = headers.traceparent;
-    const outcome = await invoke(core, fn, { inputData, ...(traceParent ? { traceParent } : {}) }, userLog);
+    const outcome = await invoke(
+      core,
+      fn,
+      { inputData, ...(traceParent ? { traceParent } : {}) },
+      userLog,
+    );
     if (!outcome.ok) {
       print(`${stamp()} [host:error] ${fn.metadata.name} failed: ${errorMessage(outcome.error)}`);
       return { status: 500, headers: {}, body: Buffer.alloc(0) };
@@ -141,18 +159,32 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
     if (url.pathname.startsWith(`${DURABLE_API}/`)) {
       const path = url.pathname.slice(DURABLE_API.length + 1);
-      const answer = await durableApi(engine, method, path, url.searchParams, body.toString('utf8'));
-      const json = answer.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body));
-      return send(res, answer.status, json.length ? { 'content-type': 'application/json' } : {}, json);
+      const answer = await durableApi(
+        engine,
+        method,
+        path,
+        url.searchParams,
+        body.toString('utf8'),
+      );
+      const json =
+        answer.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body));
+      return send(
+        res,
+        answer.status,
+        json.length ? { 'content-type': 'application/json' } : {},
+        json,
+      );
     }
 
     const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
     if (admin && method === 'POST') {
       const fn = core.functions.get(decodeURIComponent(admin[1] as string).toLowerCase());
-      if (!fn || triggerOf(fn)[1].type.toLowerCase() !== 'timertrigger') return send(res, 404, {}, Buffer.alloc(0));
+      if (!fn || triggerOf(fn)[1].type.toLowerCase() !== 'timertrigger')
+        return send(res, 404, {}, Buffer.alloc(0));
       const timer = { Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false };
       const outcome = await runner.run(fn, { json: JSON.stringify(timer) });
-      if (!outcome.ok) print(`${stamp()} [host:error] ${fn.metadata.name} failed: ${errorMessage(outcome.error)}`);
+      if (!outcome.ok)
+        print(`${stamp()} [host:error] ${fn.metadata.name} failed: ${errorMessage(outcome.error)}`);
       return send(res, outcome.ok ? 202 : 500, {}, Buffer.alloc(0));
     }
 
@@ -168,7 +200,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       const fn = core.functions.get(route.functionName.toLowerCase()) as RegisteredFunction;
       const answer = await serveFunction(fn, req, url, params, body);
       send(res, answer.status, answer.headers, answer.body);
-      print(`${stamp()} [http] ${method} ${url.pathname} -> ${answer.status} (${Date.now() - started} ms)`);
+      print(
+        `${stamp()} [http] ${method} ${url.pathname} -> ${answer.status} (${Date.now() - started} ms)`,
+      );
       return;
     }
     send(res, 404, {}, Buffer.alloc(0));
@@ -215,7 +249,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   };
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: Buffer) {
+function send(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: Buffer,
+) {
   res.writeHead(status, { ...headers, 'content-length': String(body.length) });
   res.end(body);
 }
@@ -249,7 +288,9 @@ function cookieHeader(cookie: HttpCookie): string {
   if (cookie.secure?.value) parts.push('Secure');
   if (cookie.httpOnly?.value) parts.push('HttpOnly');
   if (cookie.sameSite && cookie.sameSite !== 'none') {
-    parts.push(`SameSite=${cookie.sameSite === 'explicitNone' ? 'None' : cookie.sameSite[0]?.toUpperCase() + cookie.sameSite.slice(1)}`);
+    parts.push(
+      `SameSite=${cookie.sameSite === 'explicitNone' ? 'None' : cookie.sameSite[0]?.toUpperCase() + cookie.sameSite.slice(1)}`,
+    );
   }
   return parts.join('; ');
 }

@@ -44,7 +44,10 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('The local host did not start within 60 s')), 60000);
+    const timer = setTimeout(
+      () => reject(new Error('The local host did not start within 60 s')),
+      60000,
+    );
     child.once('message', (message: { event?: string; url?: string }) => {
       clearTimeout(timer);
       if (message.event === 'ready' && message.url) resolve(message.url);

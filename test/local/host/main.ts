@@ -21,12 +21,16 @@ async function main(): Promise<void> {
   const appRoot = resolve(values.app);
   const localSettings = join(appRoot, 'local.settings.json');
   if (existsSync(localSettings)) {
-    const file = JSON.parse(readFileSync(localSettings, 'utf8')) as { Values?: Record<string, string> };
+    const file = JSON.parse(readFileSync(localSettings, 'utf8')) as {
+      Values?: Record<string, string>;
+    };
     for (const [name, value] of Object.entries(file.Values ?? {})) process.env[name] ??= value;
   }
   const storage = process.env.AzureWebJobsStorage;
   if (!storage) {
-    throw new Error('AzureWebJobsStorage is not set: the local host keeps its task hub in Table Storage (Azurite)');
+    throw new Error(
+      'AzureWebJobsStorage is not set: the local host keeps its task hub in Table Storage (Azurite)',
+    );
   }
   const host = await startLocalHost({
     appRoot,
@@ -42,7 +46,12 @@ async function main(): Promise<void> {
       `  ${fn.name}: ${fn.route ? `[${fn.methods?.join(',')}] ${host.url}${fn.route}` : fn.trigger}\n`,
     );
   }
-  process.send?.({ event: 'ready', url: host.url, hubName: host.hubName, functions: host.functions });
+  process.send?.({
+    event: 'ready',
+    url: host.url,
+    hubName: host.hubName,
+    functions: host.functions,
+  });
   const stop = () => {
     host.stop().then(
       () => process.exit(0),
@@ -55,6 +64,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Local Functions host failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Local Functions host failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -31,7 +31,10 @@ export function parseRoute(template: string, methods: string[], functionName: st
 }
 
 /** Route parameters if the path (without the route prefix) matches, else undefined. */
-export function matchRoute(route: Route, pathSegments: string[]): Record<string, string> | undefined {
+export function matchRoute(
+  route: Route,
+  pathSegments: string[],
+): Record<string, string> | undefined {
   const params: Record<string, string> = {};
   for (let i = 0; i < route.segments.length; i++) {
     const segment = route.segments[i] as Segment;

@@ -13,8 +13,7 @@ import type {
 } from './core-api';
 
 export type InvocationOutcome =
-  | { ok: true; response: InvocationResponse }
-  | { ok: false; error: unknown };
+  { ok: true; response: InvocationResponse } | { ok: false; error: unknown };
 
 export type UserLog = (level: string, functionName: string, message: string) => void;
 

@@ -84,8 +84,10 @@ export async function durableApi(
       const state = await engine.startNew(id, instanceId, input);
       return { status: 202, body: { id: state.instanceId } };
     } catch (error) {
-      if (error instanceof InstanceConflict) return { status: 409, body: { message: error.message } };
-      if (error instanceof UnknownOrchestrator) return { status: 400, body: { message: error.message } };
+      if (error instanceof InstanceConflict)
+        return { status: 409, body: { message: error.message } };
+      if (error instanceof UnknownOrchestrator)
+        return { status: 400, body: { message: error.message } };
       throw error;
     }
   }
@@ -127,7 +129,10 @@ export async function durableApi(
     if (method === 'DELETE') {
       if (!state) return { status: 404 };
       if (RUNNING_STATUSES.includes(state.runtimeStatus)) {
-        return { status: 400, body: { message: `The instance ${id} is still running; terminate it first.` } };
+        return {
+          status: 400,
+          body: { message: `The instance ${id} is still running; terminate it first.` },
+        };
       }
       await engine.purge(id);
       return { status: 200, body: { instancesDeleted: 1 } };

@@ -31,7 +31,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the engine needs from the functions host. */
 export interface FunctionRunner {
-  find(name: string, triggerType: 'orchestrationTrigger' | 'activityTrigger'): RegisteredFunction | undefined;
+  find(
+    name: string,
+    triggerType: 'orchestrationTrigger' | 'activityTrigger',
+  ): RegisteredFunction | undefined;
   run(fn: RegisteredFunction, trigger: TypedData | undefined): Promise<InvocationOutcome>;
   log(level: 'information' | 'warning' | 'error', message: string): void;
 }
@@ -69,7 +72,9 @@ export class DurableEngine {
 
   /** Resumes every instance that was running when the host stopped. */
   async resume(): Promise<number> {
-    const states = (await this.store.list()).filter((s) => RUNNING_STATUSES.includes(s.runtimeStatus));
+    const states = (await this.store.list()).filter((s) =>
+      RUNNING_STATUSES.includes(s.runtimeStatus),
+    );
     for (const state of states) {
       const loaded = await this.store.load(state.instanceId);
       if (!loaded) continue;
@@ -97,12 +102,16 @@ export class DurableEngine {
 
   async startNew(name: string, instanceId: string, input: unknown): Promise<InstanceState> {
     if (!this.functions.find(name, 'orchestrationTrigger')) {
-      throw new UnknownOrchestrator(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+      throw new UnknownOrchestrator(
+        `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      );
     }
     const existing = await this.store.state(instanceId);
     // The app's host.json allows restarting non-running instances only (NonRunningStates).
     if (existing && RUNNING_STATUSES.includes(existing.runtimeStatus)) {
-      throw new InstanceConflict(`An Orchestration instance with the status ${existing.runtimeStatus} already exists.`);
+      throw new InstanceConflict(
+        `An Orchestration instance with the status ${existing.runtimeStatus} already exists.`,
+      );
     }
     const now = new Date().toISOString();
     const state: InstanceState = {
@@ -171,12 +180,19 @@ export class DurableEngine {
     const { state, history, inbox } = loaded;
     if (!RUNNING_STATUSES.includes(state.runtimeStatus)) {
       // Late answers for an instance that has ended are dropped.
-      await this.store.commit(state, history.length, [], inbox.map((m) => m.rowKey));
+      await this.store.commit(
+        state,
+        history.length,
+        [],
+        inbox.map((m) => m.rowKey),
+      );
       return;
     }
     const next: InstanceState = { ...state, pending: [...state.pending] };
     const now = new Date();
-    const events: Record<string, unknown>[] = [event(HistoryEventType.OrchestratorStarted, -1, now)];
+    const events: Record<string, unknown>[] = [
+      event(HistoryEventType.OrchestratorStarted, -1, now),
+    ];
     const added: PendingWork[] = [];
     let runOrchestrator = false;
     let terminated = false;
@@ -203,7 +219,9 @@ export class DurableEngine {
         continue;
       }
       if (message.kind === 'terminate') {
-        events.push(event(HistoryEventType.ExecutionTerminated, -1, now, { Input: message.reason }));
+        events.push(
+          event(HistoryEventType.ExecutionTerminated, -1, now, { Input: message.reason }),
+        );
         Object.assign(next, { runtimeStatus: 'Terminated', output: message.reason, pending: [] });
         terminated = true;
         break;
@@ -237,14 +255,19 @@ export class DurableEngine {
             purpose: delay === undefined ? 'retriesExhausted' : 'retry',
             activity: activityCall(work),
           };
-          events.push(event(HistoryEventType.TimerCreated, timer.eventId, now, { FireAt: timer.fireAt }));
+          events.push(
+            event(HistoryEventType.TimerCreated, timer.eventId, now, { FireAt: timer.fireAt }),
+          );
           added.push(timer);
         } else {
           runOrchestrator = true;
         }
       } else if (message.kind === 'timerFired' && work.kind === 'timer') {
         events.push(
-          event(HistoryEventType.TimerFired, -1, now, { TimerId: work.eventId, FireAt: work.fireAt }),
+          event(HistoryEventType.TimerFired, -1, now, {
+            TimerId: work.eventId,
+            FireAt: work.fireAt,
+          }),
         );
         if (work.purpose === 'retry' && work.activity) {
           const attempt: PendingWork = {
@@ -268,9 +291,17 @@ export class DurableEngine {
     if (RUNNING_STATUSES.includes(next.runtimeStatus)) next.pending.push(...added);
     else next.pending = [];
     next.lastUpdatedTime = now.toISOString();
-    await this.store.commit(next, history.length, events, inbox.map((m) => m.rowKey));
+    await this.store.commit(
+      next,
+      history.length,
+      events,
+      inbox.map((m) => m.rowKey),
+    );
     if (next.runtimeStatus !== 'Running' && next.runtimeStatus !== 'Pending') {
-      this.functions.log('information', `Durable: instance ${instanceId} ${next.runtimeStatus.toLowerCase()}`);
+      this.functions.log(
+        'information',
+        `Durable: instance ${instanceId} ${next.runtimeStatus.toLowerCase()}`,
+      );
       return;
     }
     for (const work of added) this.dispatch(instanceId, work);
@@ -286,9 +317,7 @@ export class DurableEngine {
     const { state, history } = loaded;
     const fn = this.functions.find(state.name, 'orchestrationTrigger');
     const fail = (output: string) => {
-      events.push(
-        event(HistoryEventType.ExecutionFailed, -1, now, { Reason: output }),
-      );
+      events.push(event(HistoryEventType.ExecutionFailed, -1, now, { Reason: output }));
       Object.assign(next, { runtimeStatus: 'Failed', output });
     };
     if (!fn) return fail(`The orchestrator function '${state.name}' is not registered.`);
@@ -358,7 +387,9 @@ export class DurableEngine {
             fireAt: new Date(action.fireAt ?? now).toISOString(),
             purpose: 'user',
           };
-          events.push(event(HistoryEventType.TimerCreated, work.eventId, now, { FireAt: work.fireAt }));
+          events.push(
+            event(HistoryEventType.TimerCreated, work.eventId, now, { FireAt: work.fireAt }),
+          );
           added.push(work);
           break;
         }
@@ -366,7 +397,9 @@ export class DurableEngine {
           break; // nothing to do until the event is raised
         default:
           return fail(
-            new NotSupportedByLocalHost(`The orchestrator action ${ActionType[action.actionType] ?? action.actionType}`).message,
+            new NotSupportedByLocalHost(
+              `The orchestrator action ${ActionType[action.actionType] ?? action.actionType}`,
+            ).message,
           );
       }
     }
@@ -404,7 +437,12 @@ export class DurableEngine {
     const fn = this.functions.find(work.name, 'activityTrigger');
     if (!fn) {
       const reason = `The activity function '${work.name}' is not registered.`;
-      return this.deliver(instanceId, { kind: 'activityFailed', eventId: work.eventId, reason, details: reason });
+      return this.deliver(instanceId, {
+        kind: 'activityFailed',
+        eventId: work.eventId,
+        reason,
+        details: reason,
+      });
     }
     const outcome = await this.functions.run(
       fn,
@@ -420,7 +458,12 @@ export class DurableEngine {
       });
     } else {
       const reason = errorMessage(outcome.error);
-      await this.deliver(instanceId, { kind: 'activityFailed', eventId: work.eventId, reason, details: reason });
+      await this.deliver(instanceId, {
+        kind: 'activityFailed',
+        eventId: work.eventId,
+        reason,
+        details: reason,
+      });
     }
   }
 
@@ -441,7 +484,13 @@ function event(
   at: Date,
   fields: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: at.toISOString(), ...fields };
+  return {
+    EventType: type,
+    EventId: eventId,
+    IsPlayed: false,
+    Timestamp: at.toISOString(),
+    ...fields,
+  };
 }
 
 function scheduledEvent(work: Extract<PendingWork, { kind: 'activity' }>, at: Date) {

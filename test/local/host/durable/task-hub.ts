@@ -172,9 +172,10 @@ export class TaskHubStore {
   ): Promise<void> {
     const id = state.instanceId;
     await this.submit([
-      ...events.map(
-        (event, i): TransactionAction => ['create', row(id, historyRow(historyLength + i), event)],
-      ),
+      ...events.map((event, i): TransactionAction => [
+        'create',
+        row(id, historyRow(historyLength + i), event),
+      ]),
       ...consumed.map((rowKey): TransactionAction => ['delete', { partitionKey: id, rowKey }]),
       ['upsert', row(id, STATE_ROW, state), 'Replace'],
     ]);
@@ -184,7 +185,10 @@ export class TaskHubStore {
   async purge(instanceId: string): Promise<boolean> {
     const rows = await this.rows(instanceId);
     await this.submit(
-      rows.map((r): TransactionAction => ['delete', { partitionKey: instanceId, rowKey: r.rowKey }]),
+      rows.map((r): TransactionAction => [
+        'delete',
+        { partitionKey: instanceId, rowKey: r.rowKey },
+      ]),
     );
     return rows.length > 0;
   }

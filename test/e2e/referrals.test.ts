@@ -1,0 +1,238 @@
+/**
+ * End to end over real HTTP: the compiled app in the local Functions host (its own process),
+ * the Durable orchestration run by the host, Partner Center played by the sandbox.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Referral } from '../../shared/referral/schema';
+import { independentSeedRequest, seedRequest } from '../support/seed';
+import { startProduct, type HttpAnswer, type ProductFixture } from '../support/local-host';
+
+jest.setTimeout(90000);
+
+let product: ProductFixture;
+
+beforeAll(async () => {
+  product = await startProduct();
+});
+
+afterAll(async () => {
+  await product?.stop();
+});
+
+const json = { 'content-type': 'application/json' };
+
+function post(body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return product.request('POST', '/api/referrals', {
+    body: JSON.stringify(body),
+    headers: { ...json, ...headers },
+  });
+}
+
+/** A request of the seed's kind that no other test sends. */
+function uniqueRequest(kind: 'Shared' | 'Independent'): Record<string, unknown> {
+  const request = kind === 'Shared' ? seedRequest() : independentSeedRequest();
+  return { ...request, externalReferenceId: `e2e-${randomUUID()}` };
+}
+
+async function followOperation(location: string): Promise<HttpAnswer> {
+  for (let i = 0; i < 200; i++) {
+    const answer = await product.request('GET', location);
+    if (answer.status !== 202) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the operation at ${location} did not finish`);
+}
+
+async function referralsIn(engagementId: string): Promise<Referral[]> {
+  return (await product.sandboxReferrals()).filter((r) => r.engagementId === engagementId);
+}
+
+async function referralsWith(externalReferenceId: unknown): Promise<Referral[]> {
+  return (await product.sandboxReferrals()).filter(
+    (r) => r.externalReferenceId === externalReferenceId,
+  );
+}
+
+interface SharedOutcome {
+  operationId: string;
+  engagementId: string;
+  partnerReferral: Referral;
+  microsoftReferral: Referral;
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('the seed example, type Shared', () => {
+  it('answers 202 with a Location whose polling ends in 201 with one engagement of two referrals', async () => {
+    const accepted = await post(uniqueRequest('Shared'), { 'idempotency-key': randomUUID() });
+    expect(accepted.status).toBe(202);
+    const location = accepted.headers.get('location') as string;
+    expect(location).toMatch(/^\/api\/referrals\/operations\/[0-9a-f-]{36}$/);
+
+    const done = await followOperation(location);
+    expect(done.status).toBe(201);
+    const outcome = done.body as SharedOutcome;
+    expect(outcome.partnerReferral.engagementId).toBe(outcome.engagementId);
+    expect(outcome.microsoftReferral.engagementId).toBe(outcome.engagementId);
+    expect(outcome.microsoftReferral.target).toEqual([
+      { type: 'BusinessProfileLocation', id: 'msft' },
+    ]);
+    expect((await referralsIn(outcome.engagementId)).map((r) => r.id).sort()).toEqual(
+      [outcome.partnerReferral.id, outcome.microsoftReferral.id].sort(),
+    );
+
+    const engagement = await product.request('GET', `/api/engagements/${outcome.engagementId}`);
+    expect(engagement.status).toBe(200);
+    const ids = (engagement.body as { referrals: { referralId: string }[] }).referrals.map(
+      (r) => r.referralId,
+    );
+    expect(ids.sort()).toEqual([outcome.partnerReferral.id, outcome.microsoftReferral.id].sort());
+  });
+});
+
+describe('the seed example, type Independent', () => {
+  it('answers 201 with the referral, and the sandbox holds exactly it', async () => {
+    const request = uniqueRequest('Independent');
+    const created = await post(request, { 'idempotency-key': randomUUID() });
+    expect(created.status).toBe(201);
+    const referral = created.body as Referral;
+    expect(created.headers.get('location')).toBe(`/api/referrals/${referral.id}`);
+    expect((await referralsWith(request.externalReferenceId)).map((r) => r.id)).toEqual([
+      referral.id,
+    ]);
+    const read = await product.request('GET', `/api/referrals/${referral.id}`);
+    expect(read.status).toBe(200);
+    expect((read.body as Referral).id).toBe(referral.id);
+  });
+});
+
+describe('the same submission more than once', () => {
+  it('creates one referral for concurrent and repeated creates with one key', async () => {
+    const request = uniqueRequest('Independent');
+    const key = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => post(request, { 'idempotency-key': key })),
+    );
+    const later = await post(request, { 'idempotency-key': key });
+    const all = [...answers, later];
+    expect(all.map((a) => a.status)).toEqual(all.map(() => 201));
+    const ids = new Set(all.map((a) => (a.body as Referral).id));
+    expect(ids.size).toBe(1);
+    expect(later.headers.get('idempotent-replayed')).toBe('true');
+    expect(await referralsWith(request.externalReferenceId)).toHaveLength(1);
+  });
+
+  it('creates one pair for concurrent and repeated shared creates with one key', async () => {
+    const request = uniqueRequest('Shared');
+    const key = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => post(request, { 'idempotency-key': key })),
+    );
+    const locations = new Set(answers.map((a) => a.headers.get('location')));
+    expect(locations.size).toBe(1);
+    const done = await followOperation([...locations][0] as string);
+    expect(done.status).toBe(201);
+    const repeated = await post(request, { 'idempotency-key': key });
+    expect(repeated.status).toBe(201);
+    const { engagementId } = done.body as SharedOutcome;
+    expect((repeated.body as SharedOutcome).engagementId).toBe(engagementId);
+    expect(await referralsIn(engagementId)).toHaveLength(2);
+  });
+});
+
+describe('invalid requests', () => {
+  it('answer a clear 4xx and nothing reaches the sandbox', async () => {
+    const before = (await product.sandboxReferrals()).length;
+    const { customerProfile: _missing, ...noCustomer } = uniqueRequest('Independent');
+    const missing = await post(noCustomer);
+    expect(missing.status).toBe(400);
+    const error = (missing.body as { error: { code: string; details: { path: string }[] } }).error;
+    expect(error.details.map((d) => d.path)).toContain('$.customerProfile');
+
+    const wrongType = await product.request('POST', '/api/referrals', {
+      body: JSON.stringify(uniqueRequest('Independent')),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(wrongType.status).toBe(415);
+
+    const badJson = await product.request('POST', '/api/referrals', {
+      body: '{"name": ',
+      headers: json,
+    });
+    expect(badJson.status).toBe(400);
+    expect((badJson.body as { error: { code: string } }).error.code).toBe('invalidJson');
+
+    expect((await product.sandboxReferrals()).length).toBe(before);
+  });
+});
+
+describe('step 2 rejected by Partner Center', () => {
+  afterEach(() => product.local.sandbox.clearFaults());
+
+  it('fails the operation; the same request again completes the pair with exactly two referrals', async () => {
+    const request = uniqueRequest('Shared');
+    const key = randomUUID();
+    // The second create (step 2) is refused as a business error: no retry helps.
+    await product.local.fetch(`${product.local.sandbox.baseUrl}/_sandbox/faults`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        fault: { kind: 'status', status: 400, code: 'invalidInput' },
+        method: 'POST',
+        skip: 1,
+        times: 1,
+      }),
+    });
+    const accepted = await post(request, { 'idempotency-key': key });
+    const failed = await followOperation(accepted.headers.get('location') as string);
+    expect(failed.status).toBe(400);
+    const partner = await referralsWith(request.externalReferenceId);
+    expect(partner).toHaveLength(1);
+
+    const again = await post(request, { 'idempotency-key': key });
+    expect(again.status).toBe(202);
+    const done = await followOperation(again.headers.get('location') as string);
+    expect(done.status).toBe(201);
+    const outcome = done.body as SharedOutcome;
+    expect(outcome.partnerReferral.id).toBe(partner[0]?.id);
+    expect(await referralsIn(outcome.engagementId)).toHaveLength(2);
+  });
+});
+
+describe('the host killed between the two steps', () => {
+  afterEach(() => product.local.sandbox.clearFaults());
+
+  it('finishes the flow after a restart without a duplicate', async () => {
+    const request = uniqueRequest('Shared');
+    // Step 2 reaches Partner Center, which creates the referral, but its answer is held back:
+    // the host dies not knowing the outcome.
+    product.local.sandbox.injectFault({
+      fault: { kind: 'delay', ms: 5000 },
+      method: 'POST',
+      skip: 1,
+      times: 1,
+      when: 'after',
+    });
+    const accepted = await post(request, { 'idempotency-key': randomUUID() });
+    expect(accepted.status).toBe(202);
+    let engagementId = '';
+    await waitUntil(async () => {
+      engagementId = (await referralsWith(request.externalReferenceId))[0]?.engagementId ?? '';
+      return engagementId !== '' && (await referralsIn(engagementId)).length === 2;
+    }, 'step 2 to reach the sandbox');
+
+    await product.killAndRestart();
+
+    const done = await followOperation(accepted.headers.get('location') as string);
+    expect(done.status).toBe(201);
+    expect((done.body as SharedOutcome).engagementId).toBe(engagementId);
+    expect(await referralsIn(engagementId)).toHaveLength(2);
+    expect(product.output.some((line) => line.includes('1 instance(s) resumed'))).toBe(true);
+  });
+});

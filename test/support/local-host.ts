@@ -1,0 +1,100 @@
+/**
+ * The whole product over real HTTP for end-to-end tests: the local Functions host as its own
+ * process (the compiled app, as `npm run dev` runs it) in front of the local identity provider,
+ * the Partner Center sandbox and the test run's Azurite. Each fixture has its own task hub and
+ * tables, and can kill its host and start it again.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../local/azurite';
+import { startHostProcess, type HostProcess } from '../local/host/launch';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from '../local/local-partner-center';
+import type { Referral } from '../../shared/referral/schema';
+import { gatewayEnv } from './gateway';
+
+const APP_ROOT = resolve(__dirname, '..', '..');
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+export interface ProductFixture {
+  local: LocalPartnerCenter;
+  url: string;
+  /** The host's output lines, as written. */
+  output: string[];
+  request(
+    method: string,
+    path: string,
+    init?: { body?: string; headers?: Record<string, string> },
+  ): Promise<HttpAnswer>;
+  /** Every referral the sandbox holds, read over its HTTP control surface. */
+  sandboxReferrals(): Promise<Referral[]>;
+  /** Kills the host process outright (SIGKILL) and starts it again on the same port. */
+  killAndRestart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startProduct(settings: Record<string, string> = {}): Promise<ProductFixture> {
+  const local = await startLocalPartnerCenter();
+  const folder = mkdtempSync(join(tmpdir(), 'referral-gateway-e2e-'));
+  const trust = join(folder, 'local-stand-ins.pem');
+  writeFileSync(trust, `${local.identity.certificate}\n${local.sandbox.certificate}\n`);
+  const env = {
+    ...gatewayEnv(local, settings),
+    ENGAGEMENT_TABLE: `eng${randomBytes(5).toString('hex')}`,
+    NODE_EXTRA_CA_CERTS: trust,
+  };
+  const port = await freePort();
+  const taskHub = `e2e${randomBytes(5).toString('hex')}`;
+  const output: string[] = [];
+  const start = () =>
+    startHostProcess({
+      appRoot: APP_ROOT,
+      port,
+      env,
+      taskHub,
+      output: (line) => output.push(line),
+    });
+  let host: HostProcess = await start();
+  const url = host.url;
+
+  const request: ProductFixture['request'] = async (method, path, init = {}) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: init.headers ?? {},
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body };
+  };
+
+  return {
+    local,
+    url,
+    output,
+    request,
+    async sandboxReferrals() {
+      const response = await local.fetch(`${local.sandbox.baseUrl}/_sandbox/referrals`);
+      return ((await response.json()) as { value: Referral[] }).value;
+    },
+    async killAndRestart() {
+      await host.kill();
+      host = await start();
+    },
+    async stop() {
+      await host.stop();
+      await local.stop();
+    },
+  };
+}
