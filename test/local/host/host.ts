@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { readHostSettings, loadApp } from './app-loader';
 import {
   FunctionsCore,
+  NotSupportedByLocalHost,
   type HttpCookie,
   type HttpData,
   type ParameterBinding,
@@ -56,7 +57,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   );
   core.install();
   loadApp(core, options.appRoot);
-  await core.model.getCapabilities?.({});
+  const capabilities = (await core.model.getCapabilities?.({})) ?? {};
+  if (capabilities.HttpUri) {
+    throw new NotSupportedByLocalHost('HTTP streaming (app.setup({ enableHttpStream: true }))');
+  }
   const settings = readHostSettings(options.appRoot);
   const hubName = options.taskHub ?? settings.hubName;
   const hostname = options.hostname ?? '127.0.0.1';

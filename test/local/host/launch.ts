@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface HostProcessOptions {
   appRoot: string;
@@ -29,15 +30,22 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   const args = ['--app', options.appRoot, '--port', String(options.port)];
   if (options.taskHub) args.push('--task-hub', options.taskHub);
   const piped = options.output !== undefined;
+  const recent: string[] = [];
   const child = fork(MAIN, args, {
     cwd: options.appRoot,
     env: { ...process.env, ...options.env },
-    execArgv: ['--import', 'tsx'],
+    // Resolved here: the app's folder need not have tsx.
+    execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href],
     stdio: piped ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'],
   });
   if (piped) {
     const forward = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line) options.output?.(line);
+      for (const line of chunk.toString().split('\n')) {
+        if (!line) continue;
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+        options.output?.(line);
+      }
     };
     child.stdout?.on('data', forward);
     child.stderr?.on('data', forward);
@@ -53,9 +61,11 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
       if (message.event === 'ready' && message.url) resolve(message.url);
       else reject(new Error('The local host sent an unexpected first message'));
     });
-    child.once('exit', (code) => {
+    // 'close' comes after the output is drained, so the reason is in it.
+    child.once('close', (code) => {
       clearTimeout(timer);
-      reject(new Error(`The local host exited with code ${code} before it was ready`));
+      const said = recent.length > 0 ? `:\n${recent.join('\n')}` : '';
+      reject(new Error(`The local host exited with code ${code} before it was ready${said}`));
     });
   });
   const end = async (signal: NodeJS.Signals) => {

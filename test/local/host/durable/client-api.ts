@@ -51,7 +51,8 @@ function statusBody(state: InstanceState, history?: Record<string, unknown>[], s
     output: state.output,
     createdTime: state.createdTime,
     lastUpdatedTime: state.lastUpdatedTime,
-    ...(history ? { historyEvents: history } : {}),
+    // The documented API says `historyEvents`; the JavaScript client reads `history`.
+    ...(history ? { historyEvents: history, history } : {}),
   };
 }
 

@@ -369,7 +369,8 @@ export class DurableEngine {
             kind: 'activity',
             eventId: next.nextEventId++,
             name: action.functionName ?? '',
-            input: action.input,
+            // The library sends string inputs already serialized, other values as they are.
+            input: typeof action.input === 'string' ? action.input : JSON.stringify(action.input),
             attempt: 1,
             firstAttemptAt: now.toISOString(),
             ...(action.actionType === ActionType.CallActivityWithRetry && action.retryOptions
@@ -446,7 +447,7 @@ export class DurableEngine {
     }
     const outcome = await this.functions.run(
       fn,
-      work.input === undefined ? undefined : { json: JSON.stringify(work.input) },
+      work.input === undefined ? undefined : { json: work.input },
     );
     if (this.stopped) return; // the answer is lost with the host; it runs again on restart
     if (outcome.ok) {
@@ -496,7 +497,7 @@ function event(
 function scheduledEvent(work: Extract<PendingWork, { kind: 'activity' }>, at: Date) {
   return event(HistoryEventType.TaskScheduled, work.eventId, at, {
     Name: work.name,
-    Input: work.input === undefined ? undefined : JSON.stringify(work.input),
+    Input: work.input,
   });
 }
 

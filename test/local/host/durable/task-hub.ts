@@ -22,7 +22,8 @@ export interface RetryOptions {
 
 export interface ActivityCall {
   name: string;
-  input: unknown;
+  /** As JSON text. */
+  input: string | undefined;
   attempt: number;
   firstAttemptAt: string;
   retry?: RetryOptions;
