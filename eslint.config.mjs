@@ -21,6 +21,11 @@ export default tseslint.config(
     languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
   },
   {
+    // The local host's fixture app is CommonJS, as compiled function apps are.
+    files: ['test/local/host/fixtures/**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Test support and command-line entry points talk to a terminal on purpose.
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-console': 'off' },
