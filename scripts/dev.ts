@@ -3,7 +3,11 @@
  * identity provider and Partner Center sandbox (unless local.settings.json holds real Partner
  * Center credentials) and the local Functions host on http://127.0.0.1:7071. Ctrl-C stops all.
  *
- *   npm run dev [-- --in-memory] [-- --port 7071]
+ *   npm run dev [-- --sandbox] [-- --in-memory] [-- --port 7071] [-- --local-dir .local]
+ *
+ * --sandbox: use the local stand-ins even if local.settings.json holds real credentials.
+ * --in-memory: Azurite keeps nothing (default: its data stays in <local-dir>/azurite).
+ * --local-dir: where the facts file (dev.json), Azurite's data and the stand-ins' certificates go.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,13 +17,12 @@ import { parseArgs } from 'node:util';
 import { startAzurite, type RunningAzurite } from '../test/local/azurite';
 import { startHostProcess, type HostProcess } from '../test/local/host/launch';
 import {
+  PARTNER_CENTER_SCOPE,
   startLocalPartnerCenter,
   type LocalPartnerCenter,
 } from '../test/local/local-partner-center';
 
 const ROOT = resolve(__dirname, '..');
-const LOCAL = join(ROOT, '.local');
-const FACTS = join(LOCAL, 'dev.json');
 const SEED_EXAMPLE = 'scripts/examples/seed-shared-referral.json';
 
 type Values = Record<string, string>;
@@ -58,18 +61,22 @@ async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
       'in-memory': { type: 'boolean', default: false },
+      sandbox: { type: 'boolean', default: false },
       port: { type: 'string', default: '7071' },
+      'local-dir': { type: 'string', default: join(ROOT, '.local') },
     },
   });
+  const localDir = resolve(args['local-dir']);
+  const factsFile = join(localDir, 'dev.json');
   const port = Number(args.port);
   if (!(await portIsFree(port))) {
     throw new Error(
       `Port ${port} is in use (another "npm run dev" or "func start"?). Stop it or pass --port.`,
     );
   }
-  mkdirSync(LOCAL, { recursive: true });
+  mkdirSync(localDir, { recursive: true });
   const settings = localSettings();
-  const sandboxMode = !hasRealCredentials(settings);
+  const sandboxMode = args.sandbox || !hasRealCredentials(settings);
 
   const stoppers: (() => Promise<void>)[] = [];
   let host: HostProcess | undefined;
@@ -77,7 +84,7 @@ async function main(): Promise<void> {
     process.stdout.write('\nStopping...\n');
     await host?.stop();
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    rmSync(FACTS, { force: true });
+    rmSync(factsFile, { force: true });
     process.exit(code);
   };
   process.once('SIGINT', () => void shutdown(0));
@@ -85,7 +92,7 @@ async function main(): Promise<void> {
 
   try {
     const azurite: RunningAzurite = await startAzurite({
-      ...(args['in-memory'] ? {} : { location: join(LOCAL, 'azurite') }),
+      ...(args['in-memory'] ? {} : { location: join(localDir, 'azurite') }),
       ...((await portIsFree(10002)) ? { port: 10002 } : {}),
     });
     stoppers.push(() => azurite.stop());
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
       local = await startLocalPartnerCenter();
       stoppers.push(() => (local as LocalPartnerCenter).stop());
       // The host trusts the stand-ins' self-signed certificates the standard Node.js way.
-      const trust = join(LOCAL, 'local-stand-ins.pem');
+      const trust = join(localDir, 'local-stand-ins.pem');
       writeFileSync(trust, `${local.identity.certificate}\n${local.sandbox.certificate}\n`);
       Object.assign(env, {
         NODE_EXTRA_CA_CERTS: trust,
@@ -110,6 +117,10 @@ async function main(): Promise<void> {
         PARTNER_CENTER_CLIENT_ID: local.clientId,
         PARTNER_CENTER_CLIENT_SECRET: local.clientSecret,
         PARTNER_CENTER_REFRESH_TOKEN: local.identity.issueRefreshToken(local.clientId),
+        // Real credentials in local.settings.json must not mix with the stand-ins'.
+        PARTNER_CENTER_CLIENT_CERTIFICATE: '',
+        PARTNER_CENTER_USERNAME: '',
+        PARTNER_CENTER_SCOPE,
       });
     }
 
@@ -125,7 +136,7 @@ async function main(): Promise<void> {
     const facts = {
       mode: sandboxMode ? 'sandbox' : 'partner-center',
       startedAt: new Date().toISOString(),
-      pid: process.pid,
+      pids: { dev: process.pid, host: host.child.pid, azurite: azurite.pid },
       gateway: { baseUrl: api, health: `${api}/health`, referrals: `${api}/referrals` },
       ...(local
         ? {
@@ -142,11 +153,11 @@ async function main(): Promise<void> {
         : {}),
       azurite: {
         tableEndpoint: azurite.tableEndpoint,
-        persisted: args['in-memory'] ? false : join(LOCAL, 'azurite'),
+        persisted: args['in-memory'] ? false : join(localDir, 'azurite'),
       },
       curl,
     };
-    writeFileSync(FACTS, `${JSON.stringify(facts, null, 2)}\n`);
+    writeFileSync(factsFile, `${JSON.stringify(facts, null, 2)}\n`);
     const modeLines = sandboxMode
       ? [
           'SANDBOX MODE: Partner Center and Entra ID are LOCAL STAND-INS.',
@@ -166,8 +177,8 @@ async function main(): Promise<void> {
               `Faults       POST ${local.sandbox.baseUrl}/_sandbox/faults  (rehearse an outage)`,
             ]
           : []),
-        `Azurite      ${azurite.tableEndpoint}  (${args['in-memory'] ? 'in memory' : 'data in .local/azurite'})`,
-        `Facts        ${FACTS}`,
+        `Azurite      ${azurite.tableEndpoint}  (${args['in-memory'] ? 'in memory' : `data in ${join(localDir, 'azurite')}`})`,
+        `Facts        ${factsFile}`,
         '',
         'Create the seed example (a shared referral):',
         `  ${curl}`,
@@ -184,4 +195,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((error: unknown) => {
+  process.stderr.write(`npm run dev: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

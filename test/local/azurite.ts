@@ -12,6 +12,7 @@ export const DEVSTORE_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface RunningAzurite {
+  pid: number | undefined;
   tableEndpoint: string;
   connectionString: string;
   stop(): Promise<void>;
@@ -78,6 +79,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   });
   const tableEndpoint = `http://127.0.0.1:${port}/${DEVSTORE_ACCOUNT}`;
   return {
+    pid: child.pid,
     tableEndpoint,
     connectionString: connectionStringFor(tableEndpoint),
     stop: () =>
