@@ -100,7 +100,12 @@ export class DurableEngine {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 
-  async startNew(name: string, instanceId: string, input: unknown): Promise<InstanceState> {
+  /** Starts (or restarts) an instance; one start at a time per instance id, as in the extension. */
+  startNew(name: string, instanceId: string, input: unknown): Promise<InstanceState> {
+    return this.exclusive(instanceId, () => this.create(name, instanceId, input));
+  }
+
+  private async create(name: string, instanceId: string, input: unknown): Promise<InstanceState> {
     if (!this.functions.find(name, 'orchestrationTrigger')) {
       throw new UnknownOrchestrator(
         `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
@@ -154,23 +159,30 @@ export class DurableEngine {
     return state.runtimeStatus;
   }
 
-  async purge(instanceId: string): Promise<boolean> {
-    return this.store.purge(instanceId);
+  purge(instanceId: string): Promise<boolean> {
+    return this.exclusive(instanceId, () => this.store.purge(instanceId));
   }
 
-  /** Episodes of one instance run one after another. */
+  /** Work on one instance (start, episode, purge) runs one piece at a time. */
+  private exclusive<T>(instanceId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(instanceId) ?? Promise.resolve();
+    const result = previous.then(work);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(instanceId, settled);
+    void settled.then(() => {
+      if (this.chains.get(instanceId) === settled) this.chains.delete(instanceId);
+    });
+    return result;
+  }
+
   private schedule(instanceId: string): void {
     if (this.stopped) return;
-    const previous = this.chains.get(instanceId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.episode(instanceId))
-      .catch((error: unknown) =>
-        this.functions.log('error', `Durable: instance ${instanceId}: ${errorMessage(error)}`),
-      );
-    this.chains.set(instanceId, next);
-    void next.then(() => {
-      if (this.chains.get(instanceId) === next) this.chains.delete(instanceId);
-    });
+    this.exclusive(instanceId, () => this.episode(instanceId)).catch((error: unknown) =>
+      this.functions.log('error', `Durable: instance ${instanceId}: ${errorMessage(error)}`),
+    );
   }
 
   private async episode(instanceId: string): Promise<void> {
