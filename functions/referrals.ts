@@ -13,14 +13,16 @@ app.http('createReferral', {
   route: 'referrals',
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: httpHandler('createReferral', createReferralRoute(getServices, orchestrations)),
+  handler: httpHandler('createReferral', createReferralRoute(getServices, orchestrations), {
+    permission: 'Referrals.Create',
+  }),
 });
 
 app.http('getReferral', {
   methods: ['GET'],
   route: 'referrals/{id}',
   authLevel: 'function',
-  handler: httpHandler('getReferral', getReferralRoute()),
+  handler: httpHandler('getReferral', getReferralRoute(), { permission: 'Referrals.Read' }),
 });
 
 app.http('getReferralOperation', {
@@ -28,12 +30,14 @@ app.http('getReferralOperation', {
   route: 'referrals/operations/{operationId}',
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: httpHandler('getReferralOperation', getOperationRoute(orchestrations)),
+  handler: httpHandler('getReferralOperation', getOperationRoute(orchestrations), {
+    permission: 'Referrals.Read',
+  }),
 });
 
 app.http('getEngagement', {
   methods: ['GET'],
   route: 'engagements/{engagementId}',
   authLevel: 'function',
-  handler: httpHandler('getEngagement', getEngagementRoute()),
+  handler: httpHandler('getEngagement', getEngagementRoute(), { permission: 'Referrals.Read' }),
 });

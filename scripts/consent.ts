@@ -3,7 +3,7 @@
  * user in and stores the token cache. It talks to the operator's terminal.
  */
 import { loadSettings } from '../shared/config';
-import { tokenCacheKey } from '../shared/partner-center/access';
+import { tokenCacheKey, tokenCacheKeyRing } from '../shared/partner-center/access';
 import { runConsent } from '../shared/partner-center/consent';
 import { tableClient } from '../shared/storage/tables';
 import { TableTokenCachePlugin } from '../shared/storage/token-cache-plugin';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     cachePlugin: new TableTokenCachePlugin(
       tableClient(settings, settings.TOKEN_CACHE_TABLE),
       tokenCacheKey(settings),
+      tokenCacheKeyRing(settings),
     ),
     print: (line) => console.log(line),
   });

@@ -9,7 +9,7 @@
  * --in-memory: Azurite keeps nothing (default: its data stays in <local-dir>/azurite).
  * --local-dir: where the facts file (dev.json), Azurite's data and the stand-ins' certificates go.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -121,6 +121,10 @@ async function main(): Promise<void> {
         PARTNER_CENTER_CLIENT_CERTIFICATE: '',
         PARTNER_CENTER_USERNAME: '',
         PARTNER_CENTER_SCOPE,
+        // The stand-ins' cache lives as long as this run; a fresh key each time is enough.
+        TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        // Allowed with the sandbox only: flows and curl need no token locally.
+        AUTH_MODE: 'none',
       });
     }
 
@@ -163,6 +167,7 @@ async function main(): Promise<void> {
           'SANDBOX MODE: Partner Center and Entra ID are LOCAL STAND-INS.',
           'Nothing reaches Microsoft. Put real credentials in local.settings.json',
           '(see local.settings.json.sample) to talk to the real Partner Center.',
+          'Callers are not authenticated (AUTH_MODE=none, sandbox only).',
         ]
       : ['PARTNER CENTER MODE: referrals are created in the REAL Partner Center.'];
     process.stdout.write(

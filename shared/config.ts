@@ -12,6 +12,18 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+/** A 256-bit key, base64-encoded (what `openssl rand -base64 32` prints). */
+const isAesKey = (value: string) => Buffer.from(value.trim(), 'base64').length === 32;
+const aesKey = z
+  .string({ error: 'is required (a 256-bit key, base64: openssl rand -base64 32)' })
+  .refine(isAesKey, { error: 'must be a 256-bit key, base64-encoded (openssl rand -base64 32)' });
+const aesKeyList = optionalText.refine(
+  (value) => value === undefined || value.split(',').every(isAesKey),
+  { error: 'must be a comma-separated list of 256-bit keys, base64-encoded' },
+);
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 const tableName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, {
   error: 'must be a table name: a letter, then letters or digits, 3 to 63 in all',
 });
@@ -36,6 +48,14 @@ export const SettingsSchema = z
     IDEMPOTENCY_TABLE: tableName.default('ReferralIdempotency'),
     ENGAGEMENT_TABLE: tableName.default('EngagementMappings'),
     PARTNER_SOLUTION_PROFILE_ID: optionalText,
+    TOKEN_CACHE_ENCRYPTION_KEY: aesKey,
+    TOKEN_CACHE_PREVIOUS_KEYS: aesKeyList,
+    AUTH_MODE: z
+      .enum(['entra', 'none'], { error: "must be 'entra' (the default) or 'none'" })
+      .default('entra'),
+    AUTH_ISSUER: optionalText.pipe(url.optional()),
+    AUTH_AUDIENCE: optionalText,
+    AUTH_JWKS_URI: optionalText.pipe(url.optional()),
     IDEMPOTENCY_TTL_DAYS: positiveInt(30),
     IDEMPOTENCY_WAIT_MS: z.coerce
       .number({ error: 'must be a whole number' })
@@ -58,6 +78,25 @@ export const SettingsSchema = z
         path: ['IDEMPOTENCY_LEASE_MS'],
         message:
           'must be longer than PARTNER_CENTER_DEADLINE_MS (a reservation must outlast the Partner Center call it covers)',
+      });
+    }
+    if (s.AUTH_MODE === 'entra') {
+      for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
+        if (!s[name]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: "is required when AUTH_MODE is 'entra' (the default)",
+          });
+        }
+      }
+    } else if (!LOOPBACK.has(new URL(s.PARTNER_CENTER_API_URL).hostname)) {
+      // Without caller authentication anyone could create referrals in the partner's name.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_MODE'],
+        message:
+          "may be 'none' only when PARTNER_CENTER_API_URL is the local sandbox (a loopback address)",
       });
     }
     // Table names are case-insensitive; each kind of record needs its own table.

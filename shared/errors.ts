@@ -49,12 +49,20 @@ export class GatewayError extends Error {
   readonly envelope: ErrorEnvelope;
   /** Seconds the caller should wait before trying again, when that is known. */
   readonly retryAfterSeconds?: number;
+  /** Headers the answer must carry, e.g. `WWW-Authenticate` on a 401. */
+  readonly headers: Record<string, string>;
 
-  constructor(status: number, envelope: ErrorEnvelope, retryAfterSeconds?: number) {
+  constructor(
+    status: number,
+    envelope: ErrorEnvelope,
+    retryAfterSeconds?: number,
+    headers: Record<string, string> = {},
+  ) {
     super(envelope.error.message);
     this.name = 'GatewayError';
     this.status = status;
     this.envelope = envelope;
+    this.headers = headers;
     if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
   }
 }

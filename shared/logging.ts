@@ -19,7 +19,8 @@ export interface LogFields {
   delayMs?: number;
   replayed?: boolean;
   keySource?: string;
-  caller?: string;
+  callerId?: string;
+  callerAppId?: string;
   count?: number;
 }
 

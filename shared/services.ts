@@ -3,6 +3,7 @@
  * once from the settings. Tests and the local host build their own with `createServices`.
  */
 import type { TableClient } from '@azure/data-tables';
+import { callerAuthenticator, type CallerAuthenticator } from './caller/authenticate';
 import { loadSettings, type Settings } from './config';
 import type { IdempotencyPolicy } from './gateway/create-referral';
 import { createPartnerCenterAccess, type AccessOverrides } from './partner-center/access';
@@ -20,8 +21,8 @@ export interface Services {
   idempotencyTable: TableClient;
   idempotencyPolicy: IdempotencyPolicy;
   engagements: EngagementStore;
-  /** Who is calling; one caller until callers are authenticated individually. */
-  caller: string;
+  /** Proves who is calling (Entra ID tokens, or no one with AUTH_MODE none). */
+  callers: CallerAuthenticator;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -48,7 +49,7 @@ export function createServices(settings: Settings, overrides: AccessOverrides = 
     idempotencyTable,
     idempotencyPolicy: idempotencyPolicyFrom(settings),
     engagements: new EngagementStore(tableClient(settings, settings.ENGAGEMENT_TABLE)),
-    caller: 'anonymous',
+    callers: callerAuthenticator(settings, overrides.fetch),
   };
 }
 

@@ -3,6 +3,7 @@
  * first looks for its recorded result, and it sends a `request-id` derived from the operation and
  * the step, so a replayed or redelivered activity never creates a second referral.
  */
+import { callerRecordOf } from '../caller/caller';
 import { GatewayError } from '../errors';
 import type { Logger } from '../logging';
 import { attemptLogger } from '../partner-center/attempt-log';
@@ -45,7 +46,7 @@ async function runStep(deps: StepDeps, input: StepInput, role: ReferralRole): Pr
       operationId: input.operationId,
       role,
       referral,
-      caller: input.caller,
+      ...callerRecordOf(input),
     });
     deps.log.info('sharedReferral.stepDone', {
       referralId: referral.id,

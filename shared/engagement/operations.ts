@@ -8,6 +8,7 @@ import type { DurableClient } from 'durable-functions';
 import { errorEnvelope, GatewayError } from '../errors';
 import type { Logger } from '../logging';
 import type { ReferralCreateRequest } from '../referral/schema';
+import { callerRecordOf, type CallerRecord } from '../caller/caller';
 import { requestHash } from '../gateway/create-referral';
 import type { IdempotencyKey } from '../gateway/idempotency-key';
 import {
@@ -53,10 +54,9 @@ export function durableOrchestrations(client: DurableClient): Orchestrations {
 
 const RESTARTABLE = new Set(['Failed', 'Terminated', 'Canceled']);
 
-export interface StartCall {
+export interface StartCall extends CallerRecord {
   referral: ReferralCreateRequest;
   key: IdempotencyKey | undefined;
-  caller: string;
   correlationId: string;
   acceptedAt: Date;
 }
@@ -71,7 +71,7 @@ export async function startSharedReferral(
   const input: SharedReferralInput = {
     referral: call.referral,
     requestHash: hash,
-    caller: call.caller,
+    ...callerRecordOf(call),
     keySource: call.key?.source ?? 'none',
     correlationId: call.correlationId,
     acceptedAt: call.acceptedAt.toISOString(),

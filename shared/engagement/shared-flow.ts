@@ -3,6 +3,7 @@
  * connected one for Microsoft on the same engagement), ids derived so that repeats converge, and
  * failures carried through Durable Functions as JSON.
  */
+import type { CallerRecord } from '../caller/caller';
 import { createHash } from 'node:crypto';
 import { errorEnvelope, GatewayError, type ErrorEnvelope } from '../errors';
 import type { Referral, ReferralCreateRequest, Target } from '../referral/schema';
@@ -17,11 +18,10 @@ export const MICROSOFT_TARGET: Target = { type: 'BusinessProfileLocation', id: '
 export type SharedStep = 'partner' | 'microsoft';
 
 /** What the orchestration is started with. */
-export interface SharedReferralInput {
+export interface SharedReferralInput extends CallerRecord {
   /** The partner's referral (type Shared, with a SolutionProfile target). */
   referral: ReferralCreateRequest;
   requestHash: string;
-  caller: string;
   keySource: 'header' | 'externalReferenceId' | 'none';
   correlationId: string;
   /** When the gateway accepted the request (the orchestrator may not read the clock). */

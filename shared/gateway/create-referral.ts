@@ -7,6 +7,7 @@
  * lease runs out and the next repeat takes over and re-sends with the *same* `request-id`, which
  * Partner Center deduplicates: the key is never stranded and nothing is created twice.
  */
+import { callerRecordOf, type CallerRecord } from '../caller/caller';
 import { createHash, randomUUID } from 'node:crypto';
 import { errorEnvelope, GatewayError } from '../errors';
 import type { Logger } from '../logging';
@@ -43,10 +44,9 @@ export interface CreateReferralDeps {
   now?: () => number;
 }
 
-export interface CreateReferralCall {
+export interface CreateReferralCall extends CallerRecord {
   referral: ReferralCreateRequest;
   key: IdempotencyKey | undefined;
-  caller: string;
   correlationId: string;
 }
 
@@ -97,7 +97,7 @@ export async function createReferralOnce(
   const hash = requestHash(call.referral);
   const fresh = {
     key: key.value,
-    caller: call.caller,
+    ...callerRecordOf(call),
     requestHash: hash,
     correlationId: call.correlationId,
     leaseMs: policy.leaseMs,

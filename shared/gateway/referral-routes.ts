@@ -1,4 +1,5 @@
 /** The referral routes: create (exactly once) and read. */
+import { callerRecord } from '../caller/caller';
 import { errorEnvelope, GatewayError } from '../errors';
 import type { GatewayHandler } from '../http/handler';
 import { isGuid } from './guid';
@@ -27,7 +28,7 @@ export function createReferralRoute(
   services: () => Services = getServices,
   orchestrationsFor?: OrchestrationsFor,
 ): GatewayHandler {
-  return async (request, { correlationId, log, context }) => {
+  return async (request, { correlationId, log, context, caller }) => {
     const validated = validateReferralCreateRequest(await readJsonBody(request));
     if (!validated.ok) throw new GatewayError(400, validated.error);
     const key = idempotencyKeyFor(request.headers, validated.value);
@@ -42,7 +43,7 @@ export function createReferralRoute(
       const operationId = await startSharedReferral(orchestrations, log, {
         referral,
         key,
-        caller: resolved.caller,
+        ...callerRecord(caller),
         correlationId,
         acceptedAt: new Date(),
       });
@@ -53,10 +54,10 @@ export function createReferralRoute(
         answer.headers = { ...answer.headers, 'preference-applied': `wait=${waitMs / 1000}` };
       return answer;
     }
-    const { partnerCenter, idempotency, idempotencyPolicy, caller } = resolved;
+    const { partnerCenter, idempotency, idempotencyPolicy } = resolved;
     const created = await createReferralOnce(
       { partnerCenter, idempotency, policy: idempotencyPolicy, log },
-      { referral: validated.value, key, caller, correlationId },
+      { referral: validated.value, key, ...callerRecord(caller), correlationId },
     );
     log.info('referral.created', {
       referralId: created.referral.id,

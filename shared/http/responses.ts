@@ -46,7 +46,7 @@ export function asGatewayError(error: unknown, correlationId: string): GatewayEr
 }
 
 export function errorResponse(error: GatewayError, correlationId: string): HttpResponseInit {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...error.headers };
   if (error.retryAfterSeconds !== undefined)
     headers['retry-after'] = String(error.retryAfterSeconds);
   return jsonResponse(error.status, error.envelope, correlationId, headers);

@@ -2,6 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { INetworkModule } from '@azure/msal-node';
 import type { Settings } from '../config';
+import { KeyRing } from '../storage/sealed-text';
 import { tableClient } from '../storage/tables';
 import { TableTokenCachePlugin, type TokenCacheEntityKey } from '../storage/token-cache-plugin';
 import { PartnerCenterClient, type PartnerCenterClientOptions } from './client';
@@ -13,6 +14,14 @@ export function tokenCacheKey(settings: Settings): TokenCacheEntityKey {
     partitionKey: settings.PARTNER_CENTER_TENANT_ID,
     rowKey: settings.PARTNER_CENTER_CLIENT_ID,
   };
+}
+
+/** The keys the token cache is sealed with: the current one and any earlier ones. */
+export function tokenCacheKeyRing(settings: Settings): KeyRing {
+  return new KeyRing(
+    settings.TOKEN_CACHE_ENCRYPTION_KEY,
+    settings.TOKEN_CACHE_PREVIOUS_KEYS?.split(',') ?? [],
+  );
 }
 
 /** A PEM holding the certificate and its private key, as Key Vault exports it. */
@@ -55,6 +64,7 @@ export function createPartnerCenterAccess(settings: Settings, overrides: AccessO
     cachePlugin: new TableTokenCachePlugin(
       tableClient(settings, settings.TOKEN_CACHE_TABLE),
       tokenCacheKey(settings),
+      tokenCacheKeyRing(settings),
     ),
     ...(settings.PARTNER_CENTER_REFRESH_TOKEN
       ? { initialRefreshToken: settings.PARTNER_CENTER_REFRESH_TOKEN }

@@ -10,6 +10,7 @@
  *   holding the referral Partner Center returned. The step row is written last: if it exists,
  *   the step is done and its mapping is recorded.
  */
+import { callerRecordOf, type CallerRecord } from '../caller/caller';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { Referral, Target } from '../referral/schema';
 import { fromChunks, toChunks } from './chunked-text';
@@ -31,16 +32,17 @@ export interface EngagementMapping {
   operationId: string;
   externalReferenceId?: string;
   caller: string;
+  callerAppId?: string;
+  callerName?: string;
   createdAt: string;
   updatedAt: string;
   referrals: EngagementReferral[];
 }
 
-export interface StepRecord {
+export interface StepRecord extends CallerRecord {
   operationId: string;
   role: ReferralRole;
   referral: Referral;
-  caller: string;
 }
 
 const ENGAGEMENT_ROW = 'engagement';
@@ -78,7 +80,8 @@ export class EngagementStore {
   /** Records a finished step: the mapping first (one transaction), then the step row. */
   async recordStep(step: StepRecord): Promise<void> {
     await ensureTable(this.table);
-    const { referral, role, operationId, caller } = step;
+    const { referral, role, operationId } = step;
+    const caller = callerRecordOf(step);
     const engagementId = referral.engagementId;
     if (!engagementId)
       throw new Error('Partner Center returned a referral without an engagementId');
@@ -90,7 +93,7 @@ export class EngagementStore {
       rowKey: ENGAGEMENT_ROW,
       state: role === 'microsoft' ? 'complete' : (existing?.state ?? 'partnerReferralCreated'),
       operationId,
-      caller,
+      ...caller,
       createdAt: existing?.createdAt ?? at,
       updatedAt: at,
       ...(referral.externalReferenceId
@@ -120,7 +123,7 @@ export class EngagementStore {
           partitionKey: operationPartition(operationId),
           rowKey: 'operation',
           engagementId,
-          caller,
+          ...caller,
         },
         'Merge',
       ],
@@ -164,6 +167,8 @@ export class EngagementStore {
       state: summary.state as EngagementState,
       operationId: String(summary.operationId),
       caller: String(summary.caller),
+      ...(typeof summary.callerAppId === 'string' ? { callerAppId: summary.callerAppId } : {}),
+      ...(typeof summary.callerName === 'string' ? { callerName: summary.callerName } : {}),
       createdAt: String(summary.createdAt),
       updatedAt: String(summary.updatedAt),
       ...(typeof summary.externalReferenceId === 'string'

@@ -3,6 +3,7 @@
  * writes: a key is reserved by insert-if-absent (409 when taken) and every later change is an
  * update with If-Match on the ETag read, so two instances can never both own a key.
  */
+import { callerRecordOf } from '../caller/caller';
 import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
@@ -22,7 +23,10 @@ export interface StoredOutcome {
 export interface IdempotencyRecord {
   /** The caller's key as given (or derived), for operators; not secret. */
   key: string;
+  /** Who made it: the caller's object id (the key's scope), client app id and name. */
   caller: string;
+  callerAppId?: string;
+  callerName?: string;
   state: 'pending' | 'completed';
   /** SHA-256 of the canonical request, to tell a repeat from a reuse of the key. */
   requestHash: string;
@@ -37,7 +41,14 @@ export interface IdempotencyRecord {
   etag: string;
 }
 
-type RecordFields = 'key' | 'caller' | 'requestHash' | 'upstreamRequestId' | 'correlationId';
+type RecordFields =
+  | 'key'
+  | 'caller'
+  | 'callerAppId'
+  | 'callerName'
+  | 'requestHash'
+  | 'upstreamRequestId'
+  | 'correlationId';
 
 export type NewReservation = Pick<IdempotencyRecord, RecordFields> & {
   leaseMs: number;
@@ -84,7 +95,7 @@ export class IdempotencyStore {
         partitionKey,
         rowKey: ROW_KEY,
         key: reservation.key,
-        caller: reservation.caller,
+        ...callerRecordOf(reservation),
         state: 'pending',
         requestHash: reservation.requestHash,
         upstreamRequestId: reservation.upstreamRequestId,
@@ -214,7 +225,7 @@ function toRecord(entity: Entity | TableEntityResult<Entity>, etag: string): Ide
   const body = fromChunks(entity);
   const record: IdempotencyRecord = {
     key: entity.key,
-    caller: entity.caller,
+    ...callerRecordOf(entity),
     state: entity.state === 'completed' ? 'completed' : 'pending',
     requestHash: entity.requestHash,
     upstreamRequestId: entity.upstreamRequestId,

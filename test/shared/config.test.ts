@@ -5,6 +5,9 @@ const minimal = {
   PARTNER_CENTER_CLIENT_ID: 'client',
   PARTNER_CENTER_CLIENT_SECRET: 'a-secret-value',
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  TOKEN_CACHE_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  AUTH_ISSUER: 'https://login.microsoftonline.com/tenant/v2.0',
+  AUTH_AUDIENCE: 'api://referral-gateway',
 };
 
 test('defaults point at the real Partner Center and Entra ID', () => {
@@ -76,4 +79,36 @@ test('a client credential and a storage connection are required', () => {
       AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net',
     }),
   ).not.toThrow();
+});
+
+test('callers are authenticated with Entra ID unless the upstream is the local sandbox', () => {
+  expect(loadSettings(minimal).AUTH_MODE).toBe('entra');
+  const { AUTH_ISSUER: _i, AUTH_AUDIENCE: _a, ...noAuth } = minimal;
+  expect(() => loadSettings(noAuth)).toThrow(
+    /AUTH_ISSUER is required when AUTH_MODE is 'entra'.*AUTH_AUDIENCE is required/,
+  );
+  expect(() => loadSettings({ ...noAuth, AUTH_MODE: 'none' })).toThrow(
+    /AUTH_MODE may be 'none' only when PARTNER_CENTER_API_URL is the local sandbox/,
+  );
+  const sandbox = { PARTNER_CENTER_API_URL: 'https://127.0.0.1:8443/v1.0' };
+  expect(loadSettings({ ...noAuth, ...sandbox, AUTH_MODE: 'none' }).AUTH_MODE).toBe('none');
+  expect(() => loadSettings({ ...minimal, AUTH_MODE: 'off' })).toThrow(
+    /AUTH_MODE must be 'entra' \(the default\) or 'none'/,
+  );
+});
+
+test('the token cache key is required, 256 bits, and never echoed', () => {
+  const { TOKEN_CACHE_ENCRYPTION_KEY: _k, ...noKey } = minimal;
+  expect(() => loadSettings(noKey)).toThrow(/TOKEN_CACHE_ENCRYPTION_KEY is required/);
+  const short = Buffer.alloc(16, 1).toString('base64');
+  expect(() => loadSettings({ ...minimal, TOKEN_CACHE_ENCRYPTION_KEY: short })).toThrow(
+    /TOKEN_CACHE_ENCRYPTION_KEY must be a 256-bit key/,
+  );
+  try {
+    loadSettings({ ...minimal, TOKEN_CACHE_PREVIOUS_KEYS: `${short},x` });
+    throw new Error('accepted');
+  } catch (error) {
+    expect((error as Error).message).toMatch(/TOKEN_CACHE_PREVIOUS_KEYS must be a comma-separated/);
+    expect((error as Error).message).not.toContain(short);
+  }
 });

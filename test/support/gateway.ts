@@ -20,7 +20,7 @@ import {
 import { createLogger } from '../../shared/logging';
 import { InProcessOrchestrations } from './durable-driver';
 import { healthRoute } from '../../shared/gateway/health';
-import { httpHandler, type GatewayHandler } from '../../shared/http/handler';
+import { httpHandler, type GatewayHandler, type RouteAccess } from '../../shared/http/handler';
 import { fetchNetworkModule } from '../../shared/partner-center/msal-network';
 import { createServices, type Services } from '../../shared/services';
 import { startLocalPartnerCenter, type LocalPartnerCenter } from '../local/local-partner-center';
@@ -67,6 +67,10 @@ export function gatewayEnv(local: LocalPartnerCenter, extra: Record<string, stri
     AzureWebJobsStorage: connectionString,
     TOKEN_CACHE_TABLE: `tokens${unique()}`,
     IDEMPOTENCY_TABLE: `idem${unique()}`,
+    TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // The sandbox is the upstream, so running without caller authentication is allowed; the
+    // caller tests and the end-to-end tests use Entra tokens.
+    AUTH_MODE: 'none',
     ...extra,
   };
 }
@@ -86,13 +90,14 @@ export async function invoke(
   route: GatewayHandler,
   request: HttpRequest,
   logs: string[],
+  access: RouteAccess = {},
 ): Promise<Answer> {
   const context = new InvocationContext({
     invocationId: randomUUID(),
     functionName: 'test',
     logHandler: (level, ...args) => logs.push(`${level} ${args.map(text).join(' ')}`),
   });
-  const response: HttpResponseInit = await httpHandler('test', route)(request, context);
+  const response: HttpResponseInit = await httpHandler('test', route, access)(request, context);
   return {
     status: response.status ?? 200,
     headers: Object.fromEntries(
@@ -134,11 +139,13 @@ export function gatewayOn(
       createMicrosoftReferralStep(stepDeps(), input as StepInput),
   });
   const create = createReferralRoute(provide, () => orchestrations);
+  const read: RouteAccess = { permission: 'Referrals.Read', services: provide };
   const get = (route: GatewayHandler, path: string, params: Record<string, string>, query = {}) =>
     invoke(
       route,
       new HttpRequest({ method: 'GET', url: `https://gateway.local/api/${path}`, params, query }),
       logs,
+      read,
     );
   const post = (body: string | Uint8Array, headers: Record<string, string>) =>
     invoke(
@@ -150,6 +157,7 @@ export function gatewayOn(
         body: typeof body === 'string' ? { string: body } : { bytes: body },
       }),
       logs,
+      { permission: 'Referrals.Create', services: provide },
     );
   return {
     local,
@@ -168,6 +176,7 @@ export function gatewayOn(
           params: { id },
         }),
         logs,
+        read,
       ),
     getOperation: (operationId) =>
       get(

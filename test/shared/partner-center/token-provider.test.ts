@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { generate } from 'selfsigned';
 import { certificateCredential } from '../../../shared/partner-center/access';
@@ -8,6 +9,7 @@ import {
   type ClientCredential,
   type TokenProviderOptions,
 } from '../../../shared/partner-center/token-provider';
+import { KeyRing } from '../../../shared/storage/sealed-text';
 import { TableTokenCachePlugin } from '../../../shared/storage/token-cache-plugin';
 import {
   PARTNER_CENTER_AUDIENCE,
@@ -20,6 +22,7 @@ import { gatewayErrorOf } from '../../support/gateway-error';
 
 let local: LocalPartnerCenter;
 let table: TableClient;
+const CACHE_KEYS = new KeyRing(randomBytes(32).toString('base64'));
 
 beforeAll(async () => {
   local = await startLocalPartnerCenter();
@@ -40,7 +43,11 @@ function provider(options: Partial<TokenProviderOptions> = {}): PartnerCenterTok
     authorityHost: local.identity.authorityHost,
     credential: { kind: 'secret', secret: local.clientSecret },
     scopes: [PARTNER_CENTER_SCOPE],
-    cachePlugin: new TableTokenCachePlugin(table, { partitionKey: 'tenant', rowKey: 'client' }),
+    cachePlugin: new TableTokenCachePlugin(
+      table,
+      { partitionKey: 'tenant', rowKey: 'client' },
+      CACHE_KEYS,
+    ),
     networkClient: fetchNetworkModule(local.fetch),
     ...options,
   });
@@ -139,10 +146,11 @@ test('with no consent yet, the error says so', async () => {
 
 test('consent with the device-code flow stores a cache the gateway then uses', async () => {
   const lines: string[] = [];
-  const cachePlugin = new TableTokenCachePlugin(table, {
-    partitionKey: 'tenant',
-    rowKey: 'client',
-  });
+  const cachePlugin = new TableTokenCachePlugin(
+    table,
+    { partitionKey: 'tenant', rowKey: 'client' },
+    CACHE_KEYS,
+  );
   const { username } = await runConsent({
     clientId: local.clientId,
     tenantId: local.identity.tenantId,
