@@ -56,7 +56,10 @@ export const anonymousAuthenticator: CallerAuthenticator = {
   authenticate: async () => ANONYMOUS,
 };
 
-export function callerAuthenticator(settings: Settings, fetchImpl?: typeof fetch): CallerAuthenticator {
+export function callerAuthenticator(
+  settings: Settings,
+  fetchImpl?: typeof fetch,
+): CallerAuthenticator {
   if (settings.AUTH_MODE === 'none') return anonymousAuthenticator;
   return entraAuthenticator(
     new EntraTokenValidator({

@@ -13,6 +13,8 @@ export interface TokenValidatorOptions {
   /** Default: the `jwks_uri` of the issuer's OpenID metadata. */
   jwksUri?: string;
   clockToleranceSeconds?: number;
+  /** After a JWKS fetch, no other for this long (an unknown `kid` cannot force fetches). */
+  jwksCooldownMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -51,6 +53,7 @@ export class EntraTokenValidator {
     this.discovering ??= this.discover().then(
       (uri) => {
         this.keys = createRemoteJWKSet(new URL(uri), {
+          cooldownDuration: this.options.jwksCooldownMs ?? 30000,
           [customFetch]: (url: string, init: RequestInit) => this.fetch(url, init),
         });
         return this.keys;

@@ -67,7 +67,10 @@ export function unseal(sealed: string, ring: KeyRing): string {
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]);
+    const plain = Buffer.concat([
+      decipher.update(Buffer.from(data, 'base64url')),
+      decipher.final(),
+    ]);
     return plain.toString('utf8');
   } catch {
     throw new SealedTextError(`The stored text sealed with key ${id} failed its integrity check`);

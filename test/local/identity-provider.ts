@@ -89,6 +89,8 @@ export class LocalIdentityProvider {
   readonly clients: IdentityClient[];
   accessTokenLifetimeSeconds: number;
   refreshTokenLifetimeSeconds: number;
+  /** Every token it issued (access, ID, refresh), so tests can look for them where none may be. */
+  readonly issued: string[] = [];
   /** Token requests by grant type, so tests can count them. */
   tokenRequests: Record<string, number> = {};
   private readonly refreshTokens = new Map<string, RefreshTokenGrant>();
@@ -97,6 +99,8 @@ export class LocalIdentityProvider {
   private keyId = '';
   private privateKey: CryptoKey | undefined;
   private publicJwk: JWK | undefined;
+  /** Keys signed with before a rotation, still published as Entra does. */
+  private readonly previousJwks: JWK[] = [];
   certificate = '';
 
   constructor(private readonly options: IdentityProviderOptions = {}) {
@@ -107,11 +111,17 @@ export class LocalIdentityProvider {
     this.refreshTokenLifetimeSeconds = options.refreshTokenLifetimeSeconds ?? 90 * 24 * 3600;
   }
 
-  async start(): Promise<this> {
+  /** A new signing key; the old one stays in the JWKS. */
+  async rotateSigningKey(): Promise<void> {
+    if (this.publicJwk) this.previousJwks.unshift(this.publicJwk);
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     this.privateKey = privateKey;
     this.keyId = randomUUID();
     this.publicJwk = { ...(await exportJWK(publicKey)), kid: this.keyId, use: 'sig', alg: 'RS256' };
+  }
+
+  async start(): Promise<this> {
+    await this.rotateSigningKey();
     const tls = await selfSignedCertificate('local-identity-provider');
     this.certificate = tls.cert;
     this.running = await startHttpsServer(
@@ -143,12 +153,13 @@ export class LocalIdentityProvider {
 
   get jwks(): JSONWebKeySet {
     if (!this.publicJwk) throw new Error('identity provider not started');
-    return { keys: [this.publicJwk] };
+    return { keys: [this.publicJwk, ...this.previousJwks] };
   }
 
   /** A refresh token as an administrator would get it from a consent, to seed a gateway. */
   issueRefreshToken(clientId: string, username = DEFAULT_USER.username): string {
     const token = `rt.${randomBytes(24).toString('base64url')}`;
+    this.issued.push(token);
     this.refreshTokens.set(token, {
       username,
       clientId,
@@ -186,17 +197,26 @@ export class LocalIdentityProvider {
     return false;
   }
 
-  /** Signs a token as this issuer; tests use it to make tokens for the sandbox and the gateway. */
-  async signToken(claims: Record<string, unknown>, lifetimeSeconds: number): Promise<string> {
+  /**
+   * Signs a token as this issuer; tests use it to make tokens for the sandbox and the gateway.
+   * `validFromSeconds` moves not-before (default a minute ago); a negative lifetime has expired.
+   */
+  async signToken(
+    claims: Record<string, unknown>,
+    lifetimeSeconds: number,
+    options: { validFromSeconds?: number; typ?: string } = {},
+  ): Promise<string> {
     if (!this.privateKey) throw new Error('identity provider not started');
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: this.keyId, typ: 'JWT' })
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: this.keyId, typ: options.typ ?? 'JWT' })
       .setIssuer(this.issuer)
       .setIssuedAt(now)
-      .setNotBefore(now - 60)
+      .setNotBefore(now + (options.validFromSeconds ?? -60))
       .setExpirationTime(now + lifetimeSeconds)
       .sign(this.privateKey);
+    this.issued.push(token);
+    return token;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

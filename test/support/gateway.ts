@@ -42,7 +42,7 @@ export interface LocalGateway {
   /** A raw body, for the tests of bad JSON and content types. */
   postRaw(body: string | Uint8Array, headers: Record<string, string>): Promise<Answer>;
   getReferral(id: string): Promise<Answer>;
-  getOperation(operationId: string): Promise<Answer>;
+  getOperation(operationId: string, headers?: Record<string, string>): Promise<Answer>;
   getEngagement(engagementId: string, refresh?: boolean): Promise<Answer>;
   health(): Promise<Answer>;
   stop(): Promise<void>;
@@ -140,10 +140,22 @@ export function gatewayOn(
   });
   const create = createReferralRoute(provide, () => orchestrations);
   const read: RouteAccess = { permission: 'Referrals.Read', services: provide };
-  const get = (route: GatewayHandler, path: string, params: Record<string, string>, query = {}) =>
+  const get = (
+    route: GatewayHandler,
+    path: string,
+    params: Record<string, string>,
+    query = {},
+    headers: Record<string, string> = {},
+  ) =>
     invoke(
       route,
-      new HttpRequest({ method: 'GET', url: `https://gateway.local/api/${path}`, params, query }),
+      new HttpRequest({
+        method: 'GET',
+        url: `https://gateway.local/api/${path}`,
+        params,
+        query,
+        headers,
+      }),
       logs,
       read,
     );
@@ -178,13 +190,13 @@ export function gatewayOn(
         logs,
         read,
       ),
-    getOperation: (operationId) =>
+    getOperation: (operationId, headers = {}) =>
       get(
         getOperationRoute(() => orchestrations),
         `referrals/operations/${operationId}`,
-        {
-          operationId,
-        },
+        { operationId },
+        {},
+        headers,
       ),
     getEngagement: (engagementId, refresh = false) =>
       get(
