@@ -7,6 +7,8 @@ import { errorEnvelope, GatewayError } from '../errors';
 import { lineAndColumn, locateJsonError } from './json-locate';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** A referral nests five levels at most; anything far deeper is hostile. */
+export const MAX_NESTING_DEPTH = 32;
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
@@ -51,6 +53,13 @@ export async function readJsonBody(
     .replace(/^\uFEFF/, '');
   if (text.trim() === '')
     throw requestError(400, 'invalidJson', 'The body is empty; send the referral as JSON.');
+  if (nestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    throw requestError(
+      400,
+      'nestingTooDeep',
+      `The body nests objects and arrays more than ${MAX_NESTING_DEPTH} levels deep.`,
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -72,4 +81,24 @@ export async function readJsonBody(
       ),
     );
   }
+}
+
+/** How deep objects and arrays nest in JSON text (strings skipped), counted up to past `limit`. */
+export function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
 }

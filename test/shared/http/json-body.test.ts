@@ -1,5 +1,5 @@
 import { HttpRequest } from '@azure/functions';
-import { readJsonBody } from '../../../shared/http/json-body';
+import { nestingDepth, readJsonBody } from '../../../shared/http/json-body';
 import { gatewayErrorOf } from '../../support/gateway-error';
 
 const request = (body: string, headers: Record<string, string>) =>
@@ -67,4 +67,18 @@ test('a syntax error is located but its text is not echoed', async () => {
   expect(error.status).toBe(400);
   expect(error.message).toContain('line 1, column 35');
   expect(JSON.stringify(error.envelope)).not.toContain('sue.smith');
+});
+
+test('nesting deeper than the cap is refused before parsing; strings do not count', async () => {
+  const deep = `{"a":${'['.repeat(40)}${']'.repeat(40)}}`;
+  const error = await gatewayErrorOf(
+    readJsonBody(request(deep, { 'content-type': 'application/json' })),
+  );
+  expect(error.status).toBe(400);
+  expect(error.envelope.error.code).toBe('nestingTooDeep');
+  const brackets = JSON.stringify({ notes: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"{{{{' });
+  await expect(
+    readJsonBody(request(brackets, { 'content-type': 'application/json' })),
+  ).resolves.toEqual(JSON.parse(brackets));
+  expect(nestingDepth(`${'['.repeat(32)}${']'.repeat(32)}`, 32)).toBe(32);
 });
