@@ -4,7 +4,7 @@
  * the Partner Center sandbox and the test run's Azurite. Each fixture has its own task hub and
  * tables, and can kill its host and start it again.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,9 +22,15 @@ export interface HttpAnswer {
   body: unknown;
 }
 
+export const GATEWAY_AUDIENCE = 'api://referral-gateway';
+
 export interface ProductFixture {
   local: LocalPartnerCenter;
   url: string;
+  /** The environment the host runs with (secrets included, for the tests that look for them). */
+  env: Record<string, string>;
+  /** A caller token with both permissions; every request carries it unless told otherwise. */
+  callerToken: string;
   /** The host's output lines, as written. */
   output: string[];
   request(
@@ -44,8 +50,13 @@ export async function startProduct(settings: Record<string, string> = {}): Promi
   const folder = mkdtempSync(join(tmpdir(), 'referral-gateway-e2e-'));
   const trust = join(folder, 'local-stand-ins.pem');
   writeFileSync(trust, `${local.identity.certificate}\n${local.sandbox.certificate}\n`);
-  const env = {
-    ...gatewayEnv(local, settings),
+  const env: Record<string, string> = {
+    ...gatewayEnv(local, {
+      AUTH_MODE: 'entra',
+      AUTH_ISSUER: local.identity.issuer,
+      AUTH_AUDIENCE: GATEWAY_AUDIENCE,
+      ...settings,
+    }),
     ENGAGEMENT_TABLE: `eng${randomBytes(5).toString('hex')}`,
     NODE_EXTRA_CA_CERTS: trust,
   };
@@ -63,10 +74,20 @@ export async function startProduct(settings: Record<string, string> = {}): Promi
   let host: HostProcess = await start();
   const url = host.url;
 
+  const callerToken = await local.identity.signToken(
+    {
+      aud: GATEWAY_AUDIENCE,
+      oid: randomUUID(),
+      azp: randomUUID(),
+      idtyp: 'app',
+      roles: ['Referrals.Create', 'Referrals.Read'],
+    },
+    3600,
+  );
   const request: ProductFixture['request'] = async (method, path, init = {}) => {
     const response = await fetch(`${url}${path}`, {
       method,
-      headers: init.headers ?? {},
+      headers: { authorization: `Bearer ${callerToken}`, ...init.headers },
       ...(init.body !== undefined ? { body: init.body } : {}),
     });
     const text = await response.text();
@@ -82,6 +103,8 @@ export async function startProduct(settings: Record<string, string> = {}): Promi
   return {
     local,
     url,
+    env,
+    callerToken,
     output,
     request,
     async sandboxReferrals() {
