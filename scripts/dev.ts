@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     const api = `${host.url}/api`;
     const curl = [
       `curl -i -X POST ${api}/referrals`,
+      ...(sandboxMode ? [] : [`-H "Authorization: Bearer $TOKEN"`]),
       `-H 'Content-Type: application/json'`,
       `-H 'Idempotency-Key: ${randomUUID()}'`,
       `-H 'Prefer: wait=10'`,
@@ -187,6 +188,9 @@ async function main(): Promise<void> {
         '',
         'Create the seed example (a shared referral):',
         `  ${curl}`,
+        ...(sandboxMode
+          ? []
+          : ['  (TOKEN: an Entra ID access token for AUTH_AUDIENCE with Referrals.Create.)']),
         '',
         'Ctrl-C stops everything.',
         '',

@@ -56,7 +56,7 @@ function mutatedSeed(mutations: Mutation[]): string {
     const last = path[path.length - 1] as string;
     const node = parent as Record<string, unknown>;
     if (m.op === 'replace') node[last] = m.value;
-    else if (m.op === 'remove') delete node[last];
+    else if (m.op === 'remove') Reflect.deleteProperty(node, last);
     else if (node[last] && typeof node[last] === 'object' && !Array.isArray(node[last])) {
       // defineProperty so that `__proto__` becomes an own key, as JSON.parse makes it.
       Object.defineProperty(node[last], m.key, {
