@@ -85,7 +85,9 @@ function main(): void {
     mkdirSync(join(outfile, '..'), { recursive: true });
     execFileSync(bicep, ['build', file, '--outfile', outfile], { stdio: 'inherit' });
   }
-  console.log(`Bicep: ${files.length} files linted (warnings as errors) and compiled to dist/infra/`);
+  console.log(
+    `Bicep: ${files.length} files linted (warnings as errors) and compiled to dist/infra/`,
+  );
 }
 
 try {
