@@ -3,41 +3,46 @@ import * as df from 'durable-functions';
 import { durableOrchestrations } from '../shared/engagement/operations';
 import { getEngagementRoute, getOperationRoute } from '../shared/gateway/operation-routes';
 import { createReferralRoute, getReferralRoute } from '../shared/gateway/referral-routes';
+import { ROUTES } from '../shared/gateway/route-table';
 import { httpHandler } from '../shared/http/handler';
 import { getServices } from '../shared/services';
 
 const orchestrations = (context: InvocationContext) => durableOrchestrations(df.getClient(context));
 
+const { createReferral, getReferral, getReferralOperation, getEngagement } = ROUTES;
+
 app.http('createReferral', {
-  methods: ['POST'],
-  route: 'referrals',
+  methods: [createReferral.method],
+  route: createReferral.route,
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: httpHandler('createReferral', createReferralRoute(getServices, orchestrations), {
-    permission: 'Referrals.Create',
+    permission: createReferral.permission,
   }),
 });
 
 app.http('getReferral', {
-  methods: ['GET'],
-  route: 'referrals/{id}',
+  methods: [getReferral.method],
+  route: getReferral.route,
   authLevel: 'function',
-  handler: httpHandler('getReferral', getReferralRoute(), { permission: 'Referrals.Read' }),
+  handler: httpHandler('getReferral', getReferralRoute(), { permission: getReferral.permission }),
 });
 
 app.http('getReferralOperation', {
-  methods: ['GET'],
-  route: 'referrals/operations/{operationId}',
+  methods: [getReferralOperation.method],
+  route: getReferralOperation.route,
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: httpHandler('getReferralOperation', getOperationRoute(orchestrations), {
-    permission: 'Referrals.Read',
+    permission: getReferralOperation.permission,
   }),
 });
 
 app.http('getEngagement', {
-  methods: ['GET'],
-  route: 'engagements/{engagementId}',
+  methods: [getEngagement.method],
+  route: getEngagement.route,
   authLevel: 'function',
-  handler: httpHandler('getEngagement', getEngagementRoute(), { permission: 'Referrals.Read' }),
+  handler: httpHandler('getEngagement', getEngagementRoute(), {
+    permission: getEngagement.permission,
+  }),
 });

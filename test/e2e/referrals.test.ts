@@ -3,7 +3,14 @@
  * the Durable orchestration run by the host, Partner Center played by the sandbox.
  */
 import { randomUUID } from 'node:crypto';
-import type { Referral } from '../../shared/referral/schema';
+import type { z } from 'zod';
+import {
+  EngagementMappingSchema,
+  ErrorEnvelopeSchema,
+  OperationRunningSchema,
+  SharedReferralOutcomeSchema,
+} from '../../shared/gateway/answers';
+import { ReferralSchema, type Referral } from '../../shared/referral/schema';
 import { independentSeedRequest, seedRequest } from '../support/seed';
 import { startProduct, type HttpAnswer, type ProductFixture } from '../support/local-host';
 
@@ -32,6 +39,11 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Http
 function uniqueRequest(kind: 'Shared' | 'Independent'): Record<string, unknown> {
   const request = kind === 'Shared' ? seedRequest() : independentSeedRequest();
   return { ...request, externalReferenceId: `e2e-${randomUUID()}` };
+}
+
+/** The answer has exactly the documented shape (the connector's description is built from it). */
+function expectShape(schema: z.ZodType, body: unknown): void {
+  expect(schema.parse(body)).toEqual(body);
 }
 
 async function followOperation(location: string): Promise<HttpAnswer> {
@@ -74,9 +86,11 @@ describe('the seed example, type Shared', () => {
     expect(accepted.status).toBe(202);
     const location = accepted.headers.get('location') as string;
     expect(location).toMatch(/^\/api\/referrals\/operations\/[0-9a-f-]{36}$/);
+    expectShape(OperationRunningSchema, accepted.body);
 
     const done = await followOperation(location);
     expect(done.status).toBe(201);
+    expectShape(SharedReferralOutcomeSchema, done.body);
     const outcome = done.body as SharedOutcome;
     expect(outcome.partnerReferral.engagementId).toBe(outcome.engagementId);
     expect(outcome.microsoftReferral.engagementId).toBe(outcome.engagementId);
@@ -89,6 +103,7 @@ describe('the seed example, type Shared', () => {
 
     const engagement = await product.request('GET', `/api/engagements/${outcome.engagementId}`);
     expect(engagement.status).toBe(200);
+    expectShape(EngagementMappingSchema, engagement.body);
     const mapping = engagement.body as {
       caller: string;
       callerAppId: string;
@@ -109,6 +124,7 @@ describe('the seed example, type Independent', () => {
     const request = uniqueRequest('Independent');
     const created = await post(request, { 'idempotency-key': randomUUID() });
     expect(created.status).toBe(201);
+    expectShape(ReferralSchema, created.body);
     const referral = created.body as Referral;
     expect(created.headers.get('location')).toBe(`/api/referrals/${referral.id}`);
     expect((await referralsWith(request.externalReferenceId)).map((r) => r.id)).toEqual([
@@ -170,6 +186,7 @@ describe('invalid requests', () => {
     const { customerProfile: _missing, ...noCustomer } = uniqueRequest('Independent');
     const missing = await post(noCustomer);
     expect(missing.status).toBe(400);
+    expectShape(ErrorEnvelopeSchema, missing.body);
     const error = (missing.body as { error: { code: string; details: { path: string }[] } }).error;
     expect(error.details.map((d) => d.path)).toContain('$.customerProfile');
 

@@ -15,8 +15,18 @@ export interface HostProcessOptions {
   output?: (line: string) => void;
 }
 
+export interface HostFunction {
+  name: string;
+  trigger: string;
+  route?: string;
+  methods?: string[];
+  authLevel?: string;
+}
+
 export interface HostProcess {
   url: string;
+  /** Every function the host learned from the app's registration. */
+  functions: HostFunction[];
   child: ChildProcess;
   /** Orderly stop (SIGTERM), as Ctrl-C does. */
   stop(): Promise<void>;
@@ -51,16 +61,20 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     child.stderr?.on('data', forward);
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<{ url: string; functions: HostFunction[] }>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error('The local host did not start within 60 s')),
       60000,
     );
-    child.once('message', (message: { event?: string; url?: string }) => {
-      clearTimeout(timer);
-      if (message.event === 'ready' && message.url) resolve(message.url);
-      else reject(new Error('The local host sent an unexpected first message'));
-    });
+    child.once(
+      'message',
+      (message: { event?: string; url?: string; functions?: HostFunction[] }) => {
+        clearTimeout(timer);
+        if (message.event === 'ready' && message.url) {
+          resolve({ url: message.url, functions: message.functions ?? [] });
+        } else reject(new Error('The local host sent an unexpected first message'));
+      },
+    );
     // 'close' comes after the output is drained, so the reason is in it.
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -72,5 +86,11 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  return { url, child, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  return {
+    url: ready.url,
+    functions: ready.functions,
+    child,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+  };
 }

@@ -1,0 +1,304 @@
+/**
+ * `npm run connector`: writes infra/connector/apiDefinition.swagger.json, the OpenAPI 2.0
+ * description a Power Automate custom connector imports. It is generated, never written by hand:
+ * the routes from the gateway's route table, the bodies from the zod schemas the gateway validates
+ * and answers with, the examples from the seed document.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import {
+  EngagementMappingSchema,
+  ErrorEnvelopeSchema,
+  HealthSchema,
+  OperationRunningSchema,
+  SharedReferralOutcomeSchema,
+} from '../shared/gateway/answers';
+import { ROUTES, type RouteName } from '../shared/gateway/route-table';
+import { ReferralCreateRequestSchema, ReferralSchema } from '../shared/referral/schema';
+
+const ROOT = resolve(__dirname, '..');
+export const API_DEFINITION = join(ROOT, 'infra', 'connector', 'apiDefinition.swagger.json');
+
+type JsonSchema = Record<string, unknown>;
+
+/** Keywords Swagger 2.0 schema objects know; anything else JSON Schema has is dropped. */
+const SWAGGER_KEYWORDS = new Set([
+  'type',
+  'format',
+  'title',
+  'description',
+  'default',
+  'multipleOf',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'required',
+  'enum',
+  'items',
+  'allOf',
+  'properties',
+  'additionalProperties',
+  'example',
+]);
+
+/**
+ * JSON Schema (draft 4, from zod) as a Swagger 2.0 schema: `anyOf` (not in 2.0) becomes its first
+ * alternative with the others named in the description; `const` becomes a one-value enum.
+ */
+export function toSwaggerSchema(schema: JsonSchema): JsonSchema {
+  if (Array.isArray(schema.anyOf)) {
+    const [first, ...others] = schema.anyOf as JsonSchema[];
+    const converted = toSwaggerSchema({
+      ...first,
+      description: schema.description ?? first?.description,
+    });
+    const also = others.map((o) => String(o.type ?? 'another form')).join(', ');
+    return {
+      ...converted,
+      description: `${converted.description ?? ''} Also accepted: ${also}.`.trim(),
+    };
+  }
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'const') out.enum = [value];
+    else if (!SWAGGER_KEYWORDS.has(key)) continue;
+    else if (key === 'properties') {
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [
+          k,
+          toSwaggerSchema(v),
+        ]),
+      );
+    } else if (key === 'items') out.items = toSwaggerSchema(value as JsonSchema);
+    else if (key === 'additionalProperties' && typeof value === 'object') {
+      out.additionalProperties = toSwaggerSchema(value as JsonSchema);
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function definition(schema: z.ZodType, io: 'input' | 'output', example?: unknown): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: 'draft-4', io, unrepresentable: 'any' });
+  return { ...toSwaggerSchema(json as JsonSchema), ...(example === undefined ? {} : { example }) };
+}
+
+const example = (file: string): unknown =>
+  JSON.parse(readFileSync(join(ROOT, 'scripts', 'examples', file), 'utf8'));
+
+const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
+const error = (description: string) => ({ description, schema: ref('ErrorEnvelope') });
+
+const COMMON_ERRORS = {
+  '401': error('No valid Entra ID access token (the envelope says nothing more).'),
+  '403': error('The caller lacks the permission (app role or scope) this action needs.'),
+  '500': error('The gateway failed or is misconfigured; quote x-correlation-id.'),
+};
+
+const pathParameter = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  type: 'string',
+  format: 'uuid',
+  'x-ms-summary': name,
+  description,
+});
+
+const location = { Location: { type: 'string', description: 'Where to poll the operation.' } };
+
+/** What each route does, in a flow maker's words. The paths and methods come from ROUTES. */
+const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
+  createReferral: {
+    operationId: 'CreateReferral',
+    summary: 'Create a referral',
+    description:
+      'Creates a Partner Center referral. An Independent referral answers 201 with it. A Shared referral creates your referral and then a connected one for Microsoft on the same engagement: it answers 202 and the connector follows Location until the operation answers 201 with both. The same Idempotency-Key never creates twice.',
+    parameters: [
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        type: 'string',
+        maxLength: 255,
+        'x-ms-summary': 'Idempotency key',
+        description:
+          'One value per logical referral (a GUID, e.g. the flow run id). Repeats with it answer the first outcome instead of creating again.',
+      },
+      {
+        name: 'Prefer',
+        in: 'header',
+        required: false,
+        type: 'string',
+        'x-ms-summary': 'Wait for a shared referral',
+        'x-ms-visibility': 'advanced',
+        description:
+          'wait=N (seconds, up to 60): answer 201 when the shared referral completes within N seconds.',
+      },
+      {
+        name: 'referral',
+        in: 'body',
+        required: true,
+        'x-ms-summary': 'Referral',
+        schema: ref('ReferralCreateRequest'),
+      },
+    ],
+    responses: {
+      '201': {
+        description: 'The referral was created (Independent).',
+        schema: ref('Referral'),
+        headers: location,
+      },
+      '202': {
+        description: 'A Shared referral is being created: poll Location.',
+        schema: ref('OperationRunning'),
+        headers: {
+          ...location,
+          'Retry-After': { type: 'integer', description: 'Seconds to wait before polling.' },
+        },
+      },
+      '400': error('The referral is invalid: every problem is in details with its path.'),
+      ...COMMON_ERRORS,
+      '409': error(
+        'The idempotency key was used for a different referral, or its first request is still running.',
+      ),
+      '413': error('The body is over 1 MiB.'),
+      '415': error('The body is not JSON.'),
+      '429': error('Partner Center kept throttling; retry after Retry-After.'),
+      '502': error('Partner Center failed or was unreachable; the same request may be sent again.'),
+      '503': error("The integration user's sign-in must be renewed (npm run consent)."),
+    },
+  },
+  getReferral: {
+    operationId: 'GetReferral',
+    summary: 'Get a referral',
+    description: 'Reads a referral from Partner Center by its id.',
+    parameters: [pathParameter('id', 'The referral id.')],
+    responses: {
+      '200': { description: 'The referral.', schema: ref('Referral') },
+      '400': error('The id is not a GUID.'),
+      ...COMMON_ERRORS,
+      '404': error('There is no such referral.'),
+      '502': error('Partner Center failed or was unreachable.'),
+    },
+  },
+  getReferralOperation: {
+    operationId: 'GetReferralOperation',
+    summary: 'Get a shared referral operation',
+    description:
+      'The status of a Shared referral being created: 202 while running, 201 with both referrals when done, or the error that stopped it (send the same request again to finish it).',
+    parameters: [pathParameter('operationId', 'The operation id from the 202 answer.')],
+    responses: {
+      '201': { description: 'Done: both referrals.', schema: ref('SharedReferralOutcome') },
+      '202': {
+        description: 'Still running.',
+        schema: ref('OperationRunning'),
+        headers: { ...location, 'Retry-After': { type: 'integer' } },
+      },
+      ...COMMON_ERRORS,
+      '404': error('There is no such operation.'),
+      '502': error('A step kept failing at Partner Center.'),
+    },
+  },
+  getEngagement: {
+    operationId: 'GetEngagement',
+    summary: 'Get an engagement',
+    description:
+      'The referrals of an engagement this gateway created, optionally with their current status.',
+    parameters: [
+      pathParameter('engagementId', 'The engagement id.'),
+      {
+        name: 'refresh',
+        in: 'query',
+        required: false,
+        type: 'boolean',
+        'x-ms-summary': 'Read current status',
+        description: "true: also read each referral's current status from Partner Center.",
+      },
+    ],
+    responses: {
+      '200': { description: 'The engagement.', schema: ref('EngagementMapping') },
+      ...COMMON_ERRORS,
+      '404': error('No such engagement was created through this gateway.'),
+    },
+  },
+  health: {
+    operationId: 'GetHealth',
+    summary: 'Check the gateway',
+    description: 'Whether the gateway is configured and can reach its storage. No sign-in needed.',
+    'x-ms-visibility': 'internal',
+    security: [],
+    parameters: [],
+    responses: {
+      '200': { description: 'Healthy.', schema: ref('Health') },
+      '503': { description: 'Unhealthy: the checks say why.', schema: ref('Health') },
+    },
+  },
+};
+
+export function apiDefinition(): Record<string, unknown> {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [name, spec] of Object.entries(ROUTES) as [RouteName, (typeof ROUTES)[RouteName]][]) {
+    paths[`/${spec.route}`] = {
+      ...paths[`/${spec.route}`],
+      [spec.method.toLowerCase()]: OPERATIONS[name],
+    };
+  }
+  return {
+    swagger: '2.0',
+    info: {
+      title: 'Referral Gateway',
+      description:
+        "Create Partner Center referrals (sales leads and co-sell opportunities) through your organization's referral gateway: checked before anything is sent, never created twice.",
+      version,
+    },
+    host: 'your-function-app.azurewebsites.net',
+    basePath: '/api',
+    schemes: ['https'],
+    consumes: ['application/json'],
+    produces: ['application/json'],
+    securityDefinitions: {
+      oauth2_auth: {
+        type: 'oauth2',
+        flow: 'accessCode',
+        authorizationUrl: 'https://login.microsoftonline.com/common/oauth2/authorize',
+        tokenUrl: 'https://login.windows.net/common/oauth2/authorize',
+        scopes: {},
+      },
+    },
+    security: [{ oauth2_auth: [] }],
+    paths,
+    definitions: {
+      ReferralCreateRequest: definition(
+        ReferralCreateRequestSchema,
+        'input',
+        example('seed-shared-referral.json'),
+      ),
+      Referral: definition(ReferralSchema, 'output', example('seed-referral-response.json')),
+      SharedReferralOutcome: definition(SharedReferralOutcomeSchema, 'output'),
+      OperationRunning: definition(OperationRunningSchema, 'output'),
+      EngagementMapping: definition(EngagementMappingSchema, 'output'),
+      Health: definition(HealthSchema, 'output'),
+      ErrorEnvelope: definition(ErrorEnvelopeSchema, 'output'),
+    },
+  };
+}
+
+export function apiDefinitionText(): string {
+  return `${JSON.stringify(apiDefinition(), null, 2)}\n`;
+}
+
+if (require.main === module) {
+  writeFileSync(API_DEFINITION, apiDefinitionText());
+  console.log(`Wrote ${API_DEFINITION}`);
+}
