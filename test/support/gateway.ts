@@ -55,7 +55,7 @@ export const errorOf = (answer: Answer) =>
 const unique = () => randomBytes(5).toString('hex');
 
 export function gatewayEnv(local: LocalPartnerCenter, extra: Record<string, string> = {}) {
-  const connectionString = process.env.TEST_TABLES_CONNECTION_STRING;
+  const connectionString = extra.AzureWebJobsStorage ?? process.env.TEST_TABLES_CONNECTION_STRING;
   if (!connectionString) throw new Error('Azurite is not running (jest globalSetup)');
   return {
     PARTNER_CENTER_API_URL: local.sandbox.apiUrl,

@@ -42,10 +42,24 @@ export interface ProductFixture {
   sandboxReferrals(): Promise<Referral[]>;
   /** Kills the host process outright (SIGKILL) and starts it again on the same port. */
   killAndRestart(): Promise<void>;
+  /** Stops the host in order and starts it again, with some settings changed. */
+  restart(settings?: Record<string, string>): Promise<void>;
+  /** The host process's id (for measuring it). */
+  hostPid(): number | undefined;
   stop(): Promise<void>;
 }
 
-export async function startProduct(settings: Record<string, string> = {}): Promise<ProductFixture> {
+export interface ProductOptions {
+  /** Where the host's output goes (default: kept in `output`). */
+  output?: (line: string) => void;
+  /** Extra Node.js flags for the host process. */
+  execArgv?: string[];
+}
+
+export async function startProduct(
+  settings: Record<string, string> = {},
+  options: ProductOptions = {},
+): Promise<ProductFixture> {
   const local = await startLocalPartnerCenter();
   const folder = mkdtempSync(join(tmpdir(), 'referral-gateway-e2e-'));
   const trust = join(folder, 'local-stand-ins.pem');
@@ -69,7 +83,8 @@ export async function startProduct(settings: Record<string, string> = {}): Promi
       port,
       env,
       taskHub,
-      output: (line) => output.push(line),
+      output: options.output ?? ((line) => output.push(line)),
+      ...(options.execArgv ? { execArgv: options.execArgv } : {}),
     });
   let host: HostProcess = await start();
   const url = host.url;
@@ -115,6 +130,12 @@ export async function startProduct(settings: Record<string, string> = {}): Promi
       await host.kill();
       host = await start();
     },
+    async restart(changes = {}) {
+      await host.stop();
+      Object.assign(env, changes);
+      host = await start();
+    },
+    hostPid: () => host.child.pid,
     async stop() {
       await host.stop();
       await local.stop();

@@ -11,6 +11,8 @@ export interface HostProcessOptions {
   port: number;
   env: Record<string, string>;
   taskHub?: string;
+  /** Extra Node.js flags for the host process (e.g. --cpu-prof to profile it). */
+  execArgv?: string[];
   /** Receives the host's output lines (default: passed through to this process). */
   output?: (line: string) => void;
 }
@@ -45,7 +47,7 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     cwd: options.appRoot,
     env: { ...process.env, ...options.env },
     // Resolved here: the app's folder need not have tsx.
-    execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href],
+    execArgv: [...(options.execArgv ?? []), '--import', pathToFileURL(require.resolve('tsx')).href],
     stdio: piped ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'],
   });
   if (piped) {

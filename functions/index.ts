@@ -1,0 +1,5 @@
+// The app's one entry point (bundled for deployment): every function registers on import.
+import './health';
+import './idempotency-purge';
+import './referrals';
+import './shared-referral';
