@@ -39,8 +39,12 @@ interface EntraClaims extends JWTPayload {
   idtyp?: string;
 }
 
+/** Tokens already proven, so a flow's repeated calls skip the signature check. */
+const PROVEN_TOKENS_MAX = 1000;
+
 export class EntraTokenValidator {
   private keys: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly proven = new Map<string, { caller: Caller; expiresAtMs: number }>();
   private discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   private readonly fetch: typeof fetch;
 
@@ -76,7 +80,23 @@ export class EntraTokenValidator {
     return metadata.jwks_uri;
   }
 
+  /**
+   * The caller a token proves. A token proven before is trusted again until it expires: it is
+   * the same signed bytes, and a JWT cannot be revoked sooner anyway.
+   */
   async validate(token: string): Promise<Caller> {
+    const known = this.proven.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.caller;
+    if (known) this.proven.delete(token);
+    const proven = await this.verify(token);
+    if (this.proven.size >= PROVEN_TOKENS_MAX) {
+      this.proven.delete(this.proven.keys().next().value as string); // the oldest
+    }
+    this.proven.set(token, proven);
+    return proven.caller;
+  }
+
+  private async verify(token: string): Promise<{ caller: Caller; expiresAtMs: number }> {
     const keys = await this.jwks();
     let payload: EntraClaims;
     let header: { typ?: string };
@@ -98,7 +118,7 @@ export class EntraTokenValidator {
       throw new InvalidTokenError('not an access token (neither roles nor scp)');
     }
     if (!payload.oid) throw new InvalidTokenError('no oid claim');
-    return callerFrom(payload);
+    return { caller: callerFrom(payload), expiresAtMs: (payload.exp as number) * 1000 };
   }
 }
 

@@ -40,6 +40,8 @@ export interface FaultRule {
   skip?: number;
   /** Before the request is handled (default) or after it was handled but before answering. */
   when?: 'before' | 'after';
+  /** Hit a matching request only with this chance (0..1), e.g. 0.05 for a flaky service. */
+  probability?: number;
 }
 
 export interface SandboxIdentity {
@@ -79,6 +81,8 @@ export class PartnerCenterSandbox {
   readonly referrals = new Map<string, Referral>();
   /** Every POST that reached the create handler, deduplicated or not. */
   createRequests = 0;
+  /** Faults applied so far, by kind. */
+  faultsApplied: Record<string, number> = {};
   latencyMs: number;
   certificate = '';
   private faults: FaultRule[] = [];
@@ -134,7 +138,11 @@ export class PartnerCenterSandbox {
 
   private takeFault(method: string, when: 'before' | 'after'): Fault | undefined {
     const rule = this.faults.find(
-      (r) => r.times > 0 && (r.when ?? 'before') === when && (!r.method || r.method === method),
+      (r) =>
+        r.times > 0 &&
+        (r.when ?? 'before') === when &&
+        (!r.method || r.method === method) &&
+        (r.probability === undefined || Math.random() < r.probability),
     );
     if (!rule) return undefined;
     if ((rule.skip ?? 0) > 0) {
@@ -142,6 +150,8 @@ export class PartnerCenterSandbox {
       return undefined;
     }
     rule.times -= 1;
+    const kind = rule.fault.kind === 'status' ? String(rule.fault.status) : rule.fault.kind;
+    this.faultsApplied[`${kind}-${when}`] = (this.faultsApplied[`${kind}-${when}`] ?? 0) + 1;
     return rule.fault;
   }
 

@@ -50,7 +50,7 @@ const DURABLE_API = '/runtime/webhooks/durabletask';
 const MAX_BODY_BYTES = 100 * 1024 * 1024; // the Functions host's own request limit
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
-  const print = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const print = options.log ?? bufferedStdout();
   const stamp = () => new Date().toISOString();
   const core = new FunctionsCore((level, message) =>
     print(`${stamp()} [host:${level}] ${message}`),
@@ -250,6 +250,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.idle();
     },
+  };
+}
+
+/** Log lines written together once per turn of the event loop, as the Functions host batches them. */
+function bufferedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  return (line) => {
+    if (pending.length === 0) {
+      setImmediate(() => {
+        process.stdout.write(`${pending.join('\n')}\n`);
+        pending = [];
+      });
+    }
+    pending.push(line);
   };
 }
 

@@ -60,3 +60,15 @@ it('allows a small clock skew but no more', async () => {
     /claim exp|expired/i,
   );
 });
+
+it('trusts a proven token again until it expires, and no longer', async () => {
+  const checker = validator();
+  const token = await identity.signToken(claims(), 2);
+  const first = await checker.validate(token);
+  expect(await checker.validate(token)).toBe(first); // the proven caller, not a new check
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  // Expired now, but within the clock skew: checked again (and still accepted).
+  const again = await checker.validate(token);
+  expect(again).not.toBe(first);
+  expect(again.objectId).toBe(first.objectId);
+});

@@ -1,0 +1,54 @@
+/**
+ * `npm run soak`: exactly once under fire (see test/support/soak.ts). 1,000 referrals and three
+ * host kills by default; prints progress and a summary, writes .local/soak/result.json, and exits
+ * non-zero on any duplicate, missing referral or unanswered request.
+ *
+ *   npm run soak [-- --referrals 1000] [-- --restarts 3]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startAzurite } from '../test/local/azurite';
+import { startProduct } from '../test/support/local-host';
+import { runSoak, SOAK_SETTINGS, soakTable } from '../test/support/soak';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      referrals: { type: 'string', default: '1000' },
+      restarts: { type: 'string', default: '3' },
+    },
+  });
+  const say = (line: string) => console.log(`[soak] ${line}`);
+  say('starting Azurite, the identity provider, the sandbox and the local host');
+  const azurite = await startAzurite();
+  const product = await startProduct(
+    { AzureWebJobsStorage: azurite.connectionString, ...SOAK_SETTINGS },
+    { output: () => undefined },
+  );
+  try {
+    const result = await runSoak(product, {
+      referrals: Number(values.referrals),
+      restarts: Number(values.restarts),
+      progress: say,
+    });
+    const folder = join(resolve(__dirname, '..'), '.local', 'soak');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${soakTable(result)}\n\nWritten to .local/soak/result.json`);
+    const clean =
+      result.duplicates === 0 &&
+      result.missing === 0 &&
+      result.inconsistentAnswers === 0 &&
+      result.requestsAnswered === result.requestsSent;
+    if (!clean) process.exitCode = 1;
+  } finally {
+    await product.stop();
+    await azurite.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm run soak failed: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
