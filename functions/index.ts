@@ -3,3 +3,4 @@ import './health';
 import './idempotency-purge';
 import './referrals';
 import './shared-referral';
+import './warm-up';

@@ -11,6 +11,8 @@ import { EntraTokenValidator, InvalidTokenError } from './token-validator';
 export interface CallerAuthenticator {
   /** The caller behind an `Authorization` header; throws a 401 GatewayError when unproven. */
   authenticate(authorization: string | null): Promise<Caller>;
+  /** Prepares what the first authentication needs (e.g. the issuer's keys). */
+  warmUp(): Promise<void>;
 }
 
 const REALM = 'Bearer realm="referral-gateway"';
@@ -36,6 +38,7 @@ export class CallerRejected extends GatewayError {
 
 export function entraAuthenticator(validator: EntraTokenValidator): CallerAuthenticator {
   return {
+    warmUp: () => validator.warmUp(),
     async authenticate(authorization) {
       if (!authorization) throw new CallerRejected('no Authorization header');
       const match = /^Bearer +([A-Za-z0-9\-_.~+/]+=*)$/i.exec(authorization.trim());
@@ -54,6 +57,7 @@ export function entraAuthenticator(validator: EntraTokenValidator): CallerAuthen
 
 export const anonymousAuthenticator: CallerAuthenticator = {
   authenticate: async () => ANONYMOUS,
+  warmUp: async () => undefined,
 };
 
 export function callerAuthenticator(

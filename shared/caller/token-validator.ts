@@ -80,6 +80,11 @@ export class EntraTokenValidator {
     return metadata.jwks_uri;
   }
 
+  /** Finds and fetches the signing keys now, before the first token needs them. */
+  async warmUp(): Promise<void> {
+    await (await this.jwks()).reload();
+  }
+
   /**
    * The caller a token proves. A token proven before is trusted again until it expires: it is
    * the same signed bytes, and a JWT cannot be revoked sooner anyway.

@@ -61,6 +61,11 @@ export class EngagementStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Makes sure the table exists (the first write would otherwise do it). */
+  ready(): Promise<void> {
+    return ensureTable(this.table);
+  }
+
   /** The referral a finished step created, if that step already ran to the end. */
   async findStep(operationId: string, role: ReferralRole): Promise<Referral | undefined> {
     await ensureTable(this.table);

@@ -269,5 +269,8 @@ describe('the host killed between the two steps', () => {
     expect((done.body as SharedOutcome).engagementId).toBe(engagementId);
     expect(await referralsIn(engagementId)).toHaveLength(2);
     expect(product.output.some((line) => line.includes('1 instance(s) resumed'))).toBe(true);
+    // The app-start hook ran in each host process: the warm-up finished before it was needed.
+    const warmUps = product.output.filter((line) => line.includes('"event":"warmUp.done"'));
+    expect(warmUps).toHaveLength(2);
   });
 });

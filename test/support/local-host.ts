@@ -44,6 +44,9 @@ export interface ProductFixture {
   killAndRestart(): Promise<void>;
   /** Stops the host in order and starts it again, with some settings changed. */
   restart(settings?: Record<string, string>): Promise<void>;
+  /** Stops the host in order (start it again with `startHost`). */
+  stopHost(): Promise<void>;
+  startHost(): Promise<void>;
   /** The host process's id (for measuring it). */
   hostPid(): number | undefined;
   stop(): Promise<void>;
@@ -133,6 +136,10 @@ export async function startProduct(
     async restart(changes = {}) {
       await host.stop();
       Object.assign(env, changes);
+      host = await start();
+    },
+    stopHost: () => host.stop(),
+    async startHost() {
       host = await start();
     },
     hostPid: () => host.child.pid,

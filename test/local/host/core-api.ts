@@ -110,8 +110,14 @@ export class NotSupportedByLocalHost extends Error {
 
 export type SystemLog = (level: string, message: string) => void;
 
+/** The hooks the local host runs: app start (after loading) and app terminate (on stop). */
+const SUPPORTED_HOOKS = new Set(['appStart', 'appTerminate']);
+
+export type HookCallback = (context: Record<string, unknown>) => unknown;
+
 export class FunctionsCore {
   readonly functions = new Map<string, RegisteredFunction>();
+  readonly hooks = new Map<string, HookCallback[]>();
   private programmingModel: ProgrammingModel | undefined;
 
   constructor(private readonly systemLog: SystemLog) {}
@@ -133,8 +139,18 @@ export class FunctionsCore {
         this.functions.set(metadata.name.toLowerCase(), { metadata, callback });
         return { dispose: () => this.functions.delete(metadata.name.toLowerCase()) };
       },
-      registerHook: (hookName: string) => {
-        throw new NotSupportedByLocalHost(`The "${hookName}" hook`);
+      registerHook: (hookName: string, callback: HookCallback) => {
+        if (!SUPPORTED_HOOKS.has(hookName)) {
+          throw new NotSupportedByLocalHost(`The "${hookName}" hook`);
+        }
+        this.hooks.set(hookName, [...(this.hooks.get(hookName) ?? []), callback]);
+        return {
+          dispose: () =>
+            this.hooks.set(
+              hookName,
+              (this.hooks.get(hookName) ?? []).filter((c) => c !== callback),
+            ),
+        };
       },
       setProgrammingModel: (model: ProgrammingModel) => {
         this.programmingModel = model;
@@ -142,6 +158,14 @@ export class FunctionsCore {
       getProgrammingModel: () => this.programmingModel,
       log: (level: string, _category: string, message: string) => this.systemLog(level, message),
     };
+  }
+
+  /** Runs a hook's callbacks in registration order, as the worker does, with its context. */
+  async runHooks(hookName: string, context: Record<string, unknown>): Promise<void> {
+    const appHookData: Record<string, unknown> = {};
+    for (const callback of this.hooks.get(hookName) ?? []) {
+      await callback({ hookData: {}, appHookData, ...context });
+    }
   }
 
   /** Answers `require('@azure/functions-core')` from now on, as the Node.js worker does. */

@@ -178,6 +178,20 @@ app.storageQueue('onMessage', { queueName: 'work', connection: 'AzureWebJobsStor
     );
   });
 
+  it('is refused when it registers a hook other than app start and terminate', async () => {
+    const app = mkdtempSync(join(tmpdir(), 'local-host-app-'));
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ main: 'main.js' }));
+    writeFileSync(join(app, 'host.json'), JSON.stringify({ version: '2.0' }));
+    writeFileSync(
+      join(app, 'main.js'),
+      `const { app } = require(${JSON.stringify(require.resolve('@azure/functions'))});
+app.hook.preInvocation(() => undefined);`,
+    );
+    await expect(startFixtureHost(app)).rejects.toThrow(
+      /The "preInvocation" hook is not supported by the local host/,
+    );
+  });
+
   it('is refused when main names no compiled entry point', async () => {
     const app = mkdtempSync(join(tmpdir(), 'local-host-app-'));
     writeFileSync(join(app, 'package.json'), JSON.stringify({ main: 'dist/functions/*.js' }));

@@ -62,6 +62,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     throw new NotSupportedByLocalHost('HTTP streaming (app.setup({ enableHttpStream: true }))');
   }
   const settings = readHostSettings(options.appRoot);
+  await core.runHooks('appStart', {
+    functionAppDirectory: options.appRoot,
+    hostVersion: '4.0.0-local',
+  });
   const hubName = options.taskHub ?? settings.hubName;
   const hostname = options.hostname ?? '127.0.0.1';
 
@@ -245,6 +249,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       };
     }),
     async stop() {
+      await core.runHooks('appTerminate', {}).catch(() => undefined);
       engine.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
