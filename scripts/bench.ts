@@ -50,7 +50,7 @@ async function load(options: {
   amount?: number;
   duration?: number;
 }): Promise<autocannon.Result> {
-  return autocannon({
+  const result = await autocannon({
     url: options.url,
     connections: options.connections,
     ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 10 }),
@@ -65,13 +65,21 @@ async function load(options: {
             headers: {
               ...options.headers,
               'content-type': 'application/json',
+              // The gateway's idempotency key; Partner Center's own per-call ids for direct calls.
               'idempotency-key': key,
+              'request-id': randomUUID(),
+              'client-request-id': randomUUID(),
             },
           };
         },
       },
     ],
   });
+  // Only successful creates count: a comparison against errors would mean nothing.
+  const failed = result.errors + result.non2xx;
+  if (failed > 0)
+    throw new Error(`${failed} of ${result.requests.total} creates to ${options.url} failed`);
+  return result;
 }
 
 function latencyOf(result: autocannon.Result): Latency {
@@ -282,13 +290,19 @@ async function sharedFlow(
     for (let step = 0; step < 2; step++) {
       const response = await product.local.fetch(directUrl, {
         method: 'POST',
-        headers: { ...directHeaders, 'content-type': 'application/json' },
+        headers: {
+          ...directHeaders,
+          'content-type': 'application/json',
+          'request-id': randomUUID(),
+          'client-request-id': randomUUID(),
+        },
         body: JSON.stringify({
           ...independentSeedRequest(),
           externalReferenceId: `bench-${randomUUID()}`,
         }),
       });
       await response.text();
+      if (response.status !== 201) throw new Error(`a direct create answered ${response.status}`);
     }
     direct.push(performance.now() - twoCreates);
   }
