@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { ReferralSchema } from '../../shared/referral/schema';
 import { validateReferralCreateRequest } from '../../shared/referral/validate';
 import { API_DEFINITION, apiDefinition, apiDefinitionText } from '../../scripts/connector';
 import { freePort } from '../local/azurite';
@@ -63,11 +64,12 @@ test('every operation has an id and a summary a flow maker can read', () => {
   expect(new Set(operations.map((o) => o.operationId)).size).toBe(operations.length);
 });
 
-test("the request example is the seed's, and the gateway accepts it", () => {
+test("the examples are the seed's, and have the shapes they illustrate", () => {
   const api = apiDefinition() as unknown as Definition;
   const example = api.definitions.ReferralCreateRequest?.example;
   expect(example).toEqual(seedRequest());
   expect(validateReferralCreateRequest(example).ok).toBe(true);
+  expect(ReferralSchema.safeParse(api.definitions.Referral?.example).success).toBe(true);
 });
 
 test('connections sign in with Entra ID OAuth 2.0', () => {
