@@ -10,7 +10,7 @@ import { validateReferralCreateRequest } from '../../shared/referral/validate';
 import { API_DEFINITION, apiDefinition, apiDefinitionText } from '../../scripts/connector';
 import { freePort } from '../local/azurite';
 import { startHostProcess } from '../local/host/launch';
-import { seedRequest } from '../support/seed';
+import { seedRequest, seedResponse } from '../support/seed';
 
 jest.setTimeout(60000);
 
@@ -69,6 +69,7 @@ test("the examples are the seed's, and have the shapes they illustrate", () => {
   const example = api.definitions.ReferralCreateRequest?.example;
   expect(example).toEqual(seedRequest());
   expect(validateReferralCreateRequest(example).ok).toBe(true);
+  expect(api.definitions.Referral?.example).toEqual(seedResponse());
   expect(ReferralSchema.safeParse(api.definitions.Referral?.example).success).toBe(true);
 });
 

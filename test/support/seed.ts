@@ -8,6 +8,11 @@ export function seedRequest(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(SAMPLES, 'seed-create-shared-request.json'), 'utf8'));
 }
 
+/** The seed document's response example (the referral Partner Center created). */
+export function seedResponse(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(SAMPLES, 'seed-create-response.json'), 'utf8'));
+}
+
 /** The seed request sent as an independent referral (no target). */
 export function independentSeedRequest(): Record<string, unknown> {
   const { target: _target, ...rest } = seedRequest();
