@@ -137,7 +137,10 @@ export function operationState(operationId: string, status: OperationStatus): Op
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls until the operation is no longer running or `waitMs` has passed. */
+/**
+ * Polls until the operation is no longer running or `waitMs` has passed. The first polls come
+ * quickly (a shared referral usually completes in a fraction of a second), then every `pollMs`.
+ */
 export async function waitForOperation(
   orchestrations: Orchestrations,
   operationId: string,
@@ -147,10 +150,11 @@ export async function waitForOperation(
   const now = options.now ?? (() => Date.now());
   const sleep = options.sleep ?? sleepFor;
   const until = now() + waitMs;
-  for (;;) {
+  const slowest = options.pollMs ?? 500;
+  for (let interval = Math.min(50, slowest); ; interval = Math.min(interval * 2, slowest)) {
     const status = await orchestrations.status(operationId);
     if (!status || operationState(operationId, status).state !== 'running') return status;
     if (now() >= until) return status;
-    await sleep(Math.min(options.pollMs ?? 500, Math.max(0, until - now())));
+    await sleep(Math.min(interval, Math.max(0, until - now())));
   }
 }
