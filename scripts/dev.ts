@@ -18,6 +18,7 @@ import { startAzurite, type RunningAzurite } from '../test/local/azurite';
 import { startHostProcess, type HostProcess } from '../test/local/host/launch';
 import {
   PARTNER_CENTER_SCOPE,
+  partnerCenterSettings,
   startLocalPartnerCenter,
   type LocalPartnerCenter,
 } from '../test/local/local-partner-center';
@@ -111,12 +112,7 @@ async function main(): Promise<void> {
       writeFileSync(trust, `${local.identity.certificate}\n${local.sandbox.certificate}\n`);
       Object.assign(env, {
         NODE_EXTRA_CA_CERTS: trust,
-        PARTNER_CENTER_API_URL: local.sandbox.apiUrl,
-        PARTNER_CENTER_AUTHORITY_HOST: local.identity.authorityHost,
-        PARTNER_CENTER_TENANT_ID: local.identity.tenantId,
-        PARTNER_CENTER_CLIENT_ID: local.clientId,
-        PARTNER_CENTER_CLIENT_SECRET: local.clientSecret,
-        PARTNER_CENTER_REFRESH_TOKEN: local.identity.issueRefreshToken(local.clientId),
+        ...partnerCenterSettings(local),
         // Real credentials in local.settings.json must not mix with the stand-ins'.
         PARTNER_CENTER_CLIENT_CERTIFICATE: '',
         PARTNER_CENTER_USERNAME: '',

@@ -42,32 +42,31 @@ interface EntraClaims extends JWTPayload {
 /** Tokens already proven, so a flow's repeated calls skip the signature check. */
 const PROVEN_TOKENS_MAX = 1000;
 
+type RemoteKeys = ReturnType<typeof createRemoteJWKSet>;
+
 export class EntraTokenValidator {
-  private keys: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly proven = new Map<string, { caller: Caller; expiresAtMs: number }>();
-  private discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  /** The issuer's keys, found once (found again only after a failed discovery). */
+  private keys: Promise<RemoteKeys> | undefined;
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: TokenValidatorOptions) {
     this.fetch = options.fetch ?? fetch;
   }
 
-  private jwks(): Promise<ReturnType<typeof createRemoteJWKSet>> {
-    if (this.keys) return Promise.resolve(this.keys);
-    this.discovering ??= this.discover().then(
-      (uri) => {
-        this.keys = createRemoteJWKSet(new URL(uri), {
+  private jwks(): Promise<RemoteKeys> {
+    this.keys ??= this.discover().then(
+      (uri) =>
+        createRemoteJWKSet(new URL(uri), {
           cooldownDuration: this.options.jwksCooldownMs ?? 30000,
           [customFetch]: (url: string, init: RequestInit) => this.fetch(url, init),
-        });
-        return this.keys;
-      },
+        }),
       (error: unknown) => {
-        this.discovering = undefined; // try again on the next request
+        this.keys = undefined; // try again on the next request
         throw error;
       },
     );
-    return this.discovering;
+    return this.keys;
   }
 
   private async discover(): Promise<string> {

@@ -41,3 +41,15 @@ export async function startLocalPartnerCenter(
     },
   };
 }
+
+/** The gateway's Partner Center settings for these stand-ins, with a freshly issued refresh token. */
+export function partnerCenterSettings(local: LocalPartnerCenter): Record<string, string> {
+  return {
+    PARTNER_CENTER_API_URL: local.sandbox.apiUrl,
+    PARTNER_CENTER_AUTHORITY_HOST: local.identity.authorityHost,
+    PARTNER_CENTER_TENANT_ID: local.identity.tenantId,
+    PARTNER_CENTER_CLIENT_ID: local.clientId,
+    PARTNER_CENTER_CLIENT_SECRET: local.clientSecret,
+    PARTNER_CENTER_REFRESH_TOKEN: local.identity.issueRefreshToken(local.clientId),
+  };
+}

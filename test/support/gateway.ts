@@ -23,7 +23,11 @@ import { healthRoute } from '../../shared/gateway/health';
 import { httpHandler, type GatewayHandler, type RouteAccess } from '../../shared/http/handler';
 import { fetchNetworkModule } from '../../shared/partner-center/msal-network';
 import { createServices, type Services } from '../../shared/services';
-import { startLocalPartnerCenter, type LocalPartnerCenter } from '../local/local-partner-center';
+import {
+  partnerCenterSettings,
+  startLocalPartnerCenter,
+  type LocalPartnerCenter,
+} from '../local/local-partner-center';
 
 export interface Answer {
   status: number;
@@ -54,16 +58,14 @@ export const errorOf = (answer: Answer) =>
 
 const unique = () => randomBytes(5).toString('hex');
 
-export function gatewayEnv(local: LocalPartnerCenter, extra: Record<string, string> = {}) {
+export function gatewayEnv(
+  local: LocalPartnerCenter,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const connectionString = extra.AzureWebJobsStorage ?? process.env.TEST_TABLES_CONNECTION_STRING;
   if (!connectionString) throw new Error('Azurite is not running (jest globalSetup)');
   return {
-    PARTNER_CENTER_API_URL: local.sandbox.apiUrl,
-    PARTNER_CENTER_AUTHORITY_HOST: local.identity.authorityHost,
-    PARTNER_CENTER_TENANT_ID: local.identity.tenantId,
-    PARTNER_CENTER_CLIENT_ID: local.clientId,
-    PARTNER_CENTER_CLIENT_SECRET: local.clientSecret,
-    PARTNER_CENTER_REFRESH_TOKEN: local.identity.issueRefreshToken(local.clientId),
+    ...partnerCenterSettings(local),
     AzureWebJobsStorage: connectionString,
     TOKEN_CACHE_TABLE: `tokens${unique()}`,
     IDEMPOTENCY_TABLE: `idem${unique()}`,

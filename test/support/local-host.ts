@@ -47,8 +47,6 @@ export interface ProductFixture {
   /** Stops the host in order (start it again with `startHost`). */
   stopHost(): Promise<void>;
   startHost(): Promise<void>;
-  /** The host process's id (for measuring it). */
-  hostPid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -142,7 +140,6 @@ export async function startProduct(
     async startHost() {
       host = await start();
     },
-    hostPid: () => host.child.pid,
     async stop() {
       await host.stop();
       await local.stop();

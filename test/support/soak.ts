@@ -96,10 +96,9 @@ async function send(product: ProductFixture, spec: Spec): Promise<HttpAnswer> {
 async function follow(product: ProductFixture, location: string): Promise<HttpAnswer> {
   for (let attempt = 0; ; attempt++) {
     const answer = await product.request('GET', location).catch(() => undefined);
-    if (answer && answer.status !== 202 && !RETRYABLE.has(answer.status)) return answer;
-    if (answer && answer.status >= 400 && answer.status !== 429 && answer.status !== 409) {
-      return answer; // the operation ended in failure
-    }
+    // Done, or the operation ended in failure (the caller resends): anything but still running,
+    // throttled or a lost connection.
+    if (answer && ![202, 409, 429].includes(answer.status)) return answer;
     if (attempt > 600) throw new Error(`operation at ${location} never ended`);
     await sleep(answer?.status === 202 ? 100 : retryDelay(answer, Math.min(attempt, 4)));
   }

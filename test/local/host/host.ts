@@ -32,16 +32,19 @@ export interface LocalHostOptions {
   log?: (line: string) => void;
 }
 
+/** A function the host learned from the app's registration. */
+export interface HostFunction {
+  name: string;
+  trigger: string;
+  route?: string;
+  methods?: string[];
+  authLevel?: string;
+}
+
 export interface LocalHost {
   url: string;
   hubName: string;
-  functions: {
-    name: string;
-    trigger: string;
-    route?: string;
-    methods?: string[];
-    authLevel?: string;
-  }[];
+  functions: HostFunction[];
   resumedInstances: number;
   stop(): Promise<void>;
 }
@@ -111,7 +114,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     .sort(byPrecedence);
 
   let origin = '';
-  const clientData = () => JSON.stringify(durableClientData(`${origin}${DURABLE_API}`, hubName));
+  /** The durable client's binding data, the same for every invocation once the port is known. */
+  let clientData = '';
 
   async function serveFunction(
     fn: RegisteredFunction,
@@ -137,7 +141,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       .map(([name, b]): ParameterBinding => {
         const type = b.type.toLowerCase();
         if (type === 'httptrigger') return { name, data: { http } };
-        return { name, data: { string: clientData() } }; // durableClient: the only other input
+        return { name, data: { string: clientData } }; // durableClient: the only other input
       });
     const traceParent = headers.traceparent;
     const outcome = await invoke(
@@ -228,6 +232,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     server.listen(options.port, hostname, () => resolve());
   });
   origin = `http://${hostname}:${(server.address() as AddressInfo).port}`;
+  clientData = JSON.stringify(durableClientData(`${origin}${DURABLE_API}`, hubName));
   const resumedInstances = await engine.resume();
 
   return {

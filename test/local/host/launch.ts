@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { HostFunction } from './host';
 
 export interface HostProcessOptions {
   appRoot: string;
@@ -15,14 +16,6 @@ export interface HostProcessOptions {
   execArgv?: string[];
   /** Receives the host's output lines (default: passed through to this process). */
   output?: (line: string) => void;
-}
-
-export interface HostFunction {
-  name: string;
-  trigger: string;
-  route?: string;
-  methods?: string[];
-  authLevel?: string;
 }
 
 export interface HostProcess {

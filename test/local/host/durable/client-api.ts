@@ -4,7 +4,7 @@
  * the client can ask for answers 501, naming it.
  */
 import { InstanceConflict, UnknownOrchestrator, type DurableEngine } from './engine';
-import { RUNNING_STATUSES, type InstanceState } from './task-hub';
+import { isRunning, type InstanceState } from './task-hub';
 
 export interface ApiAnswer {
   status: number;
@@ -75,10 +75,8 @@ export async function durableApi(
   if (resource === 'orchestrators' && method === 'POST' && id) {
     if (query.get('version')) return notSupported('Orchestration versions');
     const instanceId = action ?? crypto.randomUUID().replace(/-/g, '');
-    let input: unknown;
-    try {
-      input = body.trim() === '' ? undefined : (JSON.parse(body) as unknown);
-    } catch {
+    const input = jsonOrUndefined(body);
+    if (input === INVALID) {
       return { status: 400, body: { message: 'The orchestration input is not valid JSON.' } };
     }
     try {
@@ -108,7 +106,7 @@ export async function durableApi(
     if (method === 'GET') return { status: 200, body: matching.map((s) => statusBody(s)) };
     if (method === 'DELETE') {
       let deleted = 0;
-      for (const s of matching.filter((m) => !RUNNING_STATUSES.includes(m.runtimeStatus))) {
+      for (const s of matching.filter((m) => !isRunning(m.runtimeStatus))) {
         if (await engine.purge(s.instanceId)) deleted++;
       }
       return deleted > 0 ? { status: 200, body: { instancesDeleted: deleted } } : { status: 404 };
@@ -121,7 +119,7 @@ export async function durableApi(
     if (method === 'GET') {
       if (!state) return { status: 404 };
       const history = query.get('showHistory') === 'true' ? await engine.history(id) : undefined;
-      const running = RUNNING_STATUSES.includes(state.runtimeStatus);
+      const running = isRunning(state.runtimeStatus);
       return {
         status: running ? 202 : 200,
         body: statusBody(state, history, query.get('showInput') !== 'false'),
@@ -129,7 +127,7 @@ export async function durableApi(
     }
     if (method === 'DELETE') {
       if (!state) return { status: 404 };
-      if (RUNNING_STATUSES.includes(state.runtimeStatus)) {
+      if (isRunning(state.runtimeStatus)) {
         return {
           status: 400,
           body: { message: `The instance ${id} is still running; terminate it first.` },
@@ -141,10 +139,8 @@ export async function durableApi(
   }
 
   if (method === 'POST' && action === 'raiseEvent' && eventName) {
-    let input: unknown;
-    try {
-      input = body.trim() === '' ? undefined : (JSON.parse(body) as unknown);
-    } catch {
+    const input = jsonOrUndefined(body);
+    if (input === INVALID) {
       return { status: 400, body: { message: 'The event data is not valid JSON.' } };
     }
     return sentAnswer(await engine.send(id, { kind: 'eventRaised', name: eventName, input }));
@@ -156,9 +152,19 @@ export async function durableApi(
   return notSupported(`${method} instances/{id}${action ? `/${action}` : ''}`);
 }
 
+const INVALID = Symbol('invalid JSON');
+
+/** A request body as JSON: undefined when empty, INVALID when it does not parse. */
+function jsonOrUndefined(body: string): unknown {
+  if (body.trim() === '') return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return INVALID;
+  }
+}
+
 function sentAnswer(status: string | undefined): ApiAnswer {
   if (status === undefined) return { status: 404 };
-  return RUNNING_STATUSES.includes(status as InstanceState['runtimeStatus'])
-    ? { status: 202 }
-    : { status: 410 };
+  return isRunning(status as InstanceState['runtimeStatus']) ? { status: 202 } : { status: 410 };
 }

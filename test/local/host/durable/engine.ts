@@ -13,7 +13,7 @@ import { ActionType } from 'durable-functions/lib/src/actions/ActionType';
 import { NotSupportedByLocalHost, type RegisteredFunction, type TypedData } from '../core-api';
 import { errorMessage, fromTypedData, type InvocationOutcome } from '../worker';
 import {
-  RUNNING_STATUSES,
+  isRunning,
   type ActivityCall,
   type InstanceState,
   type LoadedInstance,
@@ -72,9 +72,7 @@ export class DurableEngine {
 
   /** Resumes every instance that was running when the host stopped. */
   async resume(): Promise<number> {
-    const states = (await this.store.list()).filter((s) =>
-      RUNNING_STATUSES.includes(s.runtimeStatus),
-    );
+    const states = (await this.store.list()).filter((s) => isRunning(s.runtimeStatus));
     for (const state of states) {
       const loaded = await this.store.load(state.instanceId);
       if (!loaded) continue;
@@ -113,7 +111,7 @@ export class DurableEngine {
     }
     const existing = await this.store.state(instanceId);
     // The app's host.json allows restarting non-running instances only (NonRunningStates).
-    if (existing && RUNNING_STATUSES.includes(existing.runtimeStatus)) {
+    if (existing && isRunning(existing.runtimeStatus)) {
       throw new InstanceConflict(
         `An Orchestration instance with the status ${existing.runtimeStatus} already exists.`,
       );
@@ -153,7 +151,7 @@ export class DurableEngine {
   async send(instanceId: string, message: Message): Promise<RuntimeStatus | undefined> {
     const state = await this.store.state(instanceId);
     if (!state) return undefined;
-    if (!RUNNING_STATUSES.includes(state.runtimeStatus)) return state.runtimeStatus;
+    if (!isRunning(state.runtimeStatus)) return state.runtimeStatus;
     await this.store.send(instanceId, message);
     this.schedule(instanceId);
     return state.runtimeStatus;
@@ -190,7 +188,7 @@ export class DurableEngine {
     const loaded = await this.store.load(instanceId);
     if (!loaded || loaded.inbox.length === 0) return;
     const { state, history, inbox } = loaded;
-    if (!RUNNING_STATUSES.includes(state.runtimeStatus)) {
+    if (!isRunning(state.runtimeStatus)) {
       // Late answers for an instance that has ended are dropped.
       await this.store.commit(
         state,
@@ -234,7 +232,7 @@ export class DurableEngine {
         events.push(
           event(HistoryEventType.ExecutionTerminated, -1, now, { Input: message.reason }),
         );
-        Object.assign(next, { runtimeStatus: 'Terminated', output: message.reason, pending: [] });
+        Object.assign(next, { runtimeStatus: 'Terminated', output: message.reason });
         terminated = true;
         break;
       }
@@ -300,8 +298,9 @@ export class DurableEngine {
       await this.runOrchestrator(loaded, next, events, added, now);
     }
     events.push(event(HistoryEventType.OrchestratorCompleted, -1, now));
-    if (RUNNING_STATUSES.includes(next.runtimeStatus)) next.pending.push(...added);
-    else next.pending = [];
+    // An ended instance waits for nothing more.
+    const running = isRunning(next.runtimeStatus);
+    next.pending = running ? [...next.pending, ...added] : [];
     next.lastUpdatedTime = now.toISOString();
     await this.store.commit(
       next,
@@ -309,14 +308,14 @@ export class DurableEngine {
       events,
       inbox.map((m) => m.rowKey),
     );
-    if (next.runtimeStatus !== 'Running' && next.runtimeStatus !== 'Pending') {
+    if (running) {
+      for (const work of added) this.dispatch(instanceId, work);
+    } else {
       this.functions.log(
         'information',
         `Durable: instance ${instanceId} ${next.runtimeStatus.toLowerCase()}`,
       );
-      return;
     }
-    for (const work of added) this.dispatch(instanceId, work);
   }
 
   private async runOrchestrator(

@@ -10,7 +10,9 @@ import { fromChunks, toChunks } from '../../../../shared/storage/chunked-text';
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
 
-export const RUNNING_STATUSES: readonly RuntimeStatus[] = ['Pending', 'Running'];
+const RUNNING_STATUSES: readonly RuntimeStatus[] = ['Pending', 'Running'];
+
+export const isRunning = (status: RuntimeStatus): boolean => RUNNING_STATUSES.includes(status);
 
 export interface RetryOptions {
   firstRetryIntervalInMilliseconds: number;
