@@ -26,8 +26,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Test support and command-line entry points talk to a terminal on purpose.
-    files: ['test/**/*.ts', 'scripts/**/*.ts'],
+    // Tests, commands and the local product talk to a terminal on purpose.
+    files: ['test/**/*.ts', 'scripts/**/*.ts', 'local/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
-import { healthRoute } from '../shared/gateway/health';
-import { ROUTES } from '../shared/gateway/route-table';
-import { httpHandler } from '../shared/http/handler';
+import { healthRoute } from '../shared/api/health-route';
+import { ROUTES } from '../shared/api/route-table';
+import { httpHandler } from '../shared/api/handler';
 
 // Anonymous so platform probes can reach it; it reveals no secrets or values.
 app.http('health', {

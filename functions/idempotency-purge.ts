@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { createLogger } from '../shared/logging';
-import { getServices } from '../shared/services';
+import { getServices } from './services';
 
 // Table Storage has no TTL: expired idempotency records are deleted nightly.
 app.timer('purgeIdempotencyRecords', {

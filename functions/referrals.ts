@@ -1,11 +1,11 @@
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { durableOrchestrations } from '../shared/engagement/operations';
-import { getEngagementRoute, getOperationRoute } from '../shared/gateway/operation-routes';
-import { createReferralRoute, getReferralRoute } from '../shared/gateway/referral-routes';
-import { ROUTES } from '../shared/gateway/route-table';
-import { httpHandler } from '../shared/http/handler';
-import { getServices } from '../shared/services';
+import { durableOrchestrations } from '../shared/application/shared-referral/operations';
+import { getEngagementRoute, getOperationRoute } from '../shared/api/operation-routes';
+import { createReferralRoute, getReferralRoute } from '../shared/api/referral-routes';
+import { ROUTES } from '../shared/api/route-table';
+import { httpHandler } from '../shared/api/handler';
+import { getServices } from './services';
 
 const orchestrations = (context: InvocationContext) => durableOrchestrations(df.getClient(context));
 

@@ -4,16 +4,16 @@ import {
   createMicrosoftReferralStep,
   createPartnerReferralStep,
   type StepDeps,
-} from '../shared/engagement/activities';
-import { sharedReferralOrchestrator } from '../shared/engagement/orchestrator';
+} from '../shared/application/shared-referral/activities';
+import { sharedReferralOrchestrator } from '../shared/application/shared-referral/orchestrator';
 import {
   MICROSOFT_REFERRAL_ACTIVITY,
   PARTNER_REFERRAL_ACTIVITY,
   SHARED_REFERRAL_ORCHESTRATION,
   type StepInput,
-} from '../shared/engagement/shared-flow';
+} from '../shared/application/shared-referral/flow';
 import { createLogger } from '../shared/logging';
-import { getServices } from '../shared/services';
+import { getServices } from './services';
 
 df.app.orchestration(SHARED_REFERRAL_ORCHESTRATION, sharedReferralOrchestrator);
 

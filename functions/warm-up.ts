@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { startWarmUp } from '../shared/warm-up';
+import { startWarmUp } from '../shared/application/warm-up';
 
 // An app-start hook has no invocation context: its log lines go to the host's console.
 app.hook.appStart(() => startWarmUp(console));

@@ -10,9 +10,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { freePort, startAzurite } from '../test/local/azurite';
-import { startHostProcess, type HostProcess } from '../test/local/host/launch';
-import { PARTNER_CENTER_AUDIENCE } from '../test/local/local-partner-center';
+import { freePort, startAzurite } from '../local/azurite';
+import { startHostProcess, type HostProcess } from '../local/host/launch';
+import { PARTNER_CENTER_AUDIENCE } from '../local/stand-ins';
 import { startProduct, type ProductFixture } from '../test/support/local-host';
 import { independentSeedRequest, seedRequest } from '../test/support/seed';
 

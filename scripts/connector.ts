@@ -13,9 +13,9 @@ import {
   HealthSchema,
   OperationRunningSchema,
   SharedReferralOutcomeSchema,
-} from '../shared/gateway/answers';
-import { ROUTES, type RouteName } from '../shared/gateway/route-table';
-import { ReferralCreateRequestSchema, ReferralSchema } from '../shared/referral/schema';
+} from '../shared/api/answer-schemas';
+import { ROUTES, type RouteName } from '../shared/api/route-table';
+import { ReferralCreateRequestSchema, ReferralSchema } from '../shared/contract/schema';
 
 const ROOT = resolve(__dirname, '..');
 export const API_DEFINITION = join(ROOT, 'infra', 'connector', 'apiDefinition.swagger.json');

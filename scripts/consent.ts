@@ -3,10 +3,10 @@
  * user in and stores the token cache. It talks to the operator's terminal.
  */
 import { loadSettings } from '../shared/config';
-import { tokenCacheKey, tokenCacheKeyRing } from '../shared/partner-center/access';
-import { runConsent } from '../shared/partner-center/consent';
-import { tableClient } from '../shared/storage/tables';
-import { TableTokenCachePlugin } from '../shared/storage/token-cache-plugin';
+import { tokenCacheKey, tokenCacheKeyRing } from '../shared/adapters/partner-center/access';
+import { runConsent } from '../shared/adapters/partner-center/consent';
+import { tableClient } from '../shared/adapters/storage/tables';
+import { TableTokenCachePlugin } from '../shared/adapters/storage/token-cache-plugin';
 
 async function main(): Promise<void> {
   const settings = loadSettings();

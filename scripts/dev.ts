@@ -14,14 +14,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startAzurite, type RunningAzurite } from '../test/local/azurite';
-import { startHostProcess, type HostProcess } from '../test/local/host/launch';
+import { startAzurite, type RunningAzurite } from '../local/azurite';
+import { startHostProcess, type HostProcess } from '../local/host/launch';
 import {
   PARTNER_CENTER_SCOPE,
   partnerCenterSettings,
   startLocalPartnerCenter,
   type LocalPartnerCenter,
-} from '../test/local/local-partner-center';
+} from '../local/stand-ins';
 
 const ROOT = resolve(__dirname, '..');
 const SEED_EXAMPLE = 'scripts/examples/seed-shared-referral.json';

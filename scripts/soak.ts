@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startAzurite } from '../test/local/azurite';
+import { startAzurite } from '../local/azurite';
 import { startProduct } from '../test/support/local-host';
 import { runSoak, SOAK_SETTINGS, soakTable } from '../test/support/soak';
 

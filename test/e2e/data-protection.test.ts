@@ -6,7 +6,7 @@
  * secret, the cache encryption key and the storage account key.
  */
 import { randomUUID } from 'node:crypto';
-import { DEVSTORE_KEY } from '../local/azurite';
+import { DEVSTORE_KEY } from '../../local/azurite';
 import { startProduct, type HttpAnswer, type ProductFixture } from '../support/local-host';
 import { independentSeedRequest, seedRequest, setPath } from '../support/seed';
 

@@ -9,8 +9,8 @@ import {
   ErrorEnvelopeSchema,
   OperationRunningSchema,
   SharedReferralOutcomeSchema,
-} from '../../shared/gateway/answers';
-import { ReferralSchema, type Referral } from '../../shared/referral/schema';
+} from '../../shared/api/answer-schemas';
+import { ReferralSchema, type Referral } from '../../shared/contract/schema';
 import { independentSeedRequest, seedRequest } from '../support/seed';
 import { startProduct, type HttpAnswer, type ProductFixture } from '../support/local-host';
 

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { ReferralSchema } from '../../shared/referral/schema';
-import { validateReferralCreateRequest } from '../../shared/referral/validate';
+import { ReferralSchema } from '../../shared/contract/schema';
+import { validateReferralCreateRequest } from '../../shared/contract/validate';
 import { API_DEFINITION, apiDefinition, apiDefinitionText } from '../../scripts/connector';
-import { freePort } from '../local/azurite';
-import { startHostProcess } from '../local/host/launch';
+import { freePort } from '../../local/azurite';
+import { startHostProcess } from '../../local/host/launch';
 import { seedRequest, seedResponse } from '../support/seed';
 
 jest.setTimeout(60000);

@@ -1,7 +1,7 @@
 /** The sandbox must behave like the documented service, or the gateway's tests prove nothing. */
 import { randomUUID } from 'node:crypto';
 import { independentSeedRequest, seedRequest } from '../support/seed';
-import { startLocalPartnerCenter, type LocalPartnerCenter } from './local-partner-center';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from '../../local/stand-ins';
 
 let local: LocalPartnerCenter;
 let token: string;

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort } from '../local/azurite';
-import { trustingFetch } from '../local/tls';
+import { freePort } from '../../local/azurite';
+import { trustingFetch } from '../../local/tls';
 import { seedRequest } from '../support/seed';
 
 jest.setTimeout(90000);

@@ -3,12 +3,15 @@
  * durable-functions' replay code (see durable-replay.ts) and the real activities, with the
  * extension's part (histories, retries) played here. Retry waits are not slept.
  */
-import type { OperationStatus, Orchestrations } from '../../shared/engagement/operations';
-import { sharedReferralOrchestrator } from '../../shared/engagement/orchestrator';
+import type {
+  OperationStatus,
+  Orchestrations,
+} from '../../shared/application/shared-referral/operations';
+import { sharedReferralOrchestrator } from '../../shared/application/shared-referral/orchestrator';
 import {
   SHARED_REFERRAL_ORCHESTRATION,
   type SharedReferralInput,
-} from '../../shared/engagement/shared-flow';
+} from '../../shared/application/shared-referral/flow';
 import { History, replay } from './durable-replay';
 
 export type Activities = Record<string, (input: unknown) => Promise<unknown>>;

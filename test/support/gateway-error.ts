@@ -1,4 +1,4 @@
-import { GatewayError } from '../../shared/errors';
+import { GatewayError } from '../../shared/contract/errors';
 
 /** The GatewayError a promise rejects with; fails the test if it resolves or rejects otherwise. */
 export async function gatewayErrorOf(promise: Promise<unknown>): Promise<GatewayError> {

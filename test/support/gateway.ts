@@ -6,28 +6,28 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { loadSettings } from '../../shared/config';
-import { createReferralRoute, getReferralRoute } from '../../shared/gateway/referral-routes';
-import { getEngagementRoute, getOperationRoute } from '../../shared/gateway/operation-routes';
+import { createReferralRoute, getReferralRoute } from '../../shared/api/referral-routes';
+import { getEngagementRoute, getOperationRoute } from '../../shared/api/operation-routes';
 import {
   createMicrosoftReferralStep,
   createPartnerReferralStep,
-} from '../../shared/engagement/activities';
+} from '../../shared/application/shared-referral/activities';
 import {
   MICROSOFT_REFERRAL_ACTIVITY,
   PARTNER_REFERRAL_ACTIVITY,
   type StepInput,
-} from '../../shared/engagement/shared-flow';
+} from '../../shared/application/shared-referral/flow';
 import { createLogger } from '../../shared/logging';
 import { InProcessOrchestrations } from './durable-driver';
-import { healthRoute } from '../../shared/gateway/health';
-import { httpHandler, type GatewayHandler, type RouteAccess } from '../../shared/http/handler';
-import { fetchNetworkModule } from '../../shared/partner-center/msal-network';
-import { createServices, type Services } from '../../shared/services';
+import { healthRoute } from '../../shared/api/health-route';
+import { httpHandler, type GatewayHandler, type RouteAccess } from '../../shared/api/handler';
+import { fetchNetworkModule } from '../../shared/adapters/partner-center/msal-network';
+import { createServices, type Services } from '../../functions/services';
 import {
   partnerCenterSettings,
   startLocalPartnerCenter,
   type LocalPartnerCenter,
-} from '../local/local-partner-center';
+} from '../../local/stand-ins';
 
 export interface Answer {
   status: number;

@@ -1,5 +1,5 @@
 /** Starts one Azurite for the whole test run; tests find it through the environment. */
-import { startAzurite, type RunningAzurite } from '../local/azurite';
+import { startAzurite, type RunningAzurite } from '../../local/azurite';
 
 declare global {
   var __AZURITE__: RunningAzurite | undefined;

@@ -8,10 +8,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../local/azurite';
-import { startHostProcess, type HostProcess } from '../local/host/launch';
-import { startLocalPartnerCenter, type LocalPartnerCenter } from '../local/local-partner-center';
-import type { Referral } from '../../shared/referral/schema';
+import { freePort } from '../../local/azurite';
+import { startHostProcess, type HostProcess } from '../../local/host/launch';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from '../../local/stand-ins';
+import type { Referral } from '../../shared/contract/schema';
 import { gatewayEnv } from './gateway';
 
 const APP_ROOT = resolve(__dirname, '..', '..');

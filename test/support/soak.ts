@@ -8,8 +8,8 @@
  * sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { Referral } from '../../shared/referral/schema';
-import type { FaultRule } from '../local/partner-center-sandbox';
+import type { Referral } from '../../shared/contract/schema';
+import type { FaultRule } from '../../local/partner-center-sandbox';
 import type { HttpAnswer, ProductFixture } from './local-host';
 import { independentSeedRequest, seedRequest } from './seed';
 

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { freePort } from '../azurite';
-import { durableClientData } from './durable/client-api';
-import { startHostProcess, type HostProcess } from './launch';
+import { freePort } from '../../../local/azurite';
+import { durableClientData } from '../../../local/host/durable/client-api';
+import { startHostProcess, type HostProcess } from '../../../local/host/launch';
 
 jest.setTimeout(60000);
 

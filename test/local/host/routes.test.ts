@@ -1,5 +1,5 @@
-import { NotSupportedByLocalHost } from './core-api';
-import { byPrecedence, matchRoute, parseRoute } from './routes';
+import { NotSupportedByLocalHost } from '../../../local/host/core-api';
+import { byPrecedence, matchRoute, parseRoute } from '../../../local/host/routes';
 
 const route = (template: string) => parseRoute(template, ['get'], 'fn');
 

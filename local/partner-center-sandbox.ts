@@ -1,0 +1,532 @@
+/**
+ * A local Partner Center Referrals API over HTTPS that behaves like the documented service:
+ * create, get, list (OData `$filter`/`$orderby`/`$top`), PUT with `If-Match`, JSON-Patch PATCH.
+ * It checks bearer tokens signed by the local identity provider (App+User only), enforces the
+ * contract and status rules, answers in Partner Center's error envelope, joins a referral that
+ * carries an `engagementId` to that engagement, and answers a repeated `request-id` with the
+ * first result instead of creating again. Faults can be injected per test or over HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { canonicalize, isPlainObject } from '../shared/contract/canonicalize';
+import {
+  ReferralCreateRequestSchema,
+  SERVICE_SET_PROPERTIES,
+  type Referral,
+  type ReferralCreateRequest,
+} from '../shared/contract/schema';
+import {
+  checkStatusTransition,
+  type ReferralStatus,
+  type ReferralSubstatus,
+} from '../shared/contract/status-rules';
+import { validateReferralCreateRequest } from '../shared/contract/validate';
+import { readBody, sendJson, startHttpsServer, type RunningServer } from './http';
+import { selfSignedCertificate } from './tls';
+
+export type Fault =
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; code?: string }
+  | { kind: 'drop' }
+  | { kind: 'delay'; ms: number };
+
+export interface FaultRule {
+  fault: Fault;
+  /** How many matching requests it hits. */
+  times: number;
+  /** Only requests with this method (default: any). */
+  method?: string;
+  /** Let this many matching requests through first (e.g. fail only the second create). */
+  skip?: number;
+  /** Before the request is handled (default) or after it was handled but before answering. */
+  when?: 'before' | 'after';
+  /** Hit a matching request only with this chance (0..1), e.g. 0.05 for a flaky service. */
+  probability?: number;
+}
+
+export interface SandboxIdentity {
+  issuer: string;
+  audience: string;
+  jwks: JSONWebKeySet;
+}
+
+export interface SandboxOptions {
+  identity: SandboxIdentity;
+  organizationId?: string;
+  organizationName?: string;
+  /** Simulated upstream latency for every API request. */
+  latencyMs?: number;
+  port?: number;
+}
+
+interface StoredAnswer {
+  status: number;
+  body: unknown;
+}
+
+const API = '/v1.0/engagements/referrals';
+const FILTERABLE = new Set(['engagementId', 'status', 'substatus', 'type', 'externalReferenceId']);
+
+function pcError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+) {
+  sendJson(res, status, { error: { code, message, target: 'referral' } }, headers);
+}
+
+export class PartnerCenterSandbox {
+  readonly referrals = new Map<string, Referral>();
+  /** Every POST that reached the create handler, deduplicated or not. */
+  createRequests = 0;
+  /** Faults applied so far, by kind. */
+  faultsApplied: Record<string, number> = {};
+  latencyMs: number;
+  certificate = '';
+  private faults: FaultRule[] = [];
+  private readonly answersByRequestId = new Map<string, StoredAnswer>();
+  private readonly jwks: ReturnType<typeof createLocalJWKSet>;
+  private running: RunningServer | undefined;
+
+  constructor(private readonly options: SandboxOptions) {
+    this.jwks = createLocalJWKSet(options.identity.jwks);
+    this.latencyMs = options.latencyMs ?? 0;
+  }
+
+  async start(): Promise<this> {
+    const tls = await selfSignedCertificate('local-partner-center-sandbox');
+    this.certificate = tls.cert;
+    this.running = await startHttpsServer(
+      tls,
+      (req, res, url) => this.handle(req, res, url),
+      this.options.port,
+    );
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.running?.close();
+    this.running = undefined;
+  }
+
+  get baseUrl(): string {
+    if (!this.running) throw new Error('sandbox not started');
+    return this.running.baseUrl;
+  }
+
+  /** What the gateway is configured with as the Partner Center API base. */
+  get apiUrl(): string {
+    return `${this.baseUrl}/v1.0`;
+  }
+
+  injectFault(rule: FaultRule): void {
+    this.faults.push({ ...rule });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  reset(): void {
+    this.referrals.clear();
+    this.answersByRequestId.clear();
+    this.createRequests = 0;
+    this.clearFaults();
+  }
+
+  private takeFault(method: string, when: 'before' | 'after'): Fault | undefined {
+    const rule = this.faults.find(
+      (r) =>
+        r.times > 0 &&
+        (r.when ?? 'before') === when &&
+        (!r.method || r.method === method) &&
+        (r.probability === undefined || Math.random() < r.probability),
+    );
+    if (!rule) return undefined;
+    if ((rule.skip ?? 0) > 0) {
+      rule.skip = (rule.skip ?? 0) - 1;
+      return undefined;
+    }
+    rule.times -= 1;
+    const kind = rule.fault.kind === 'status' ? String(rule.fault.status) : rule.fault.kind;
+    this.faultsApplied[`${kind}-${when}`] = (this.faultsApplied[`${kind}-${when}`] ?? 0) + 1;
+    return rule.fault;
+  }
+
+  /** Applies a fault; true when the request was answered (or dropped) by it. */
+  private async applyFault(fault: Fault | undefined, res: ServerResponse): Promise<boolean> {
+    if (!fault) return false;
+    if (fault.kind === 'delay') {
+      await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
+      return false;
+    }
+    if (fault.kind === 'drop') {
+      res.socket?.destroy();
+      return true;
+    }
+    const headers: Record<string, string> =
+      fault.retryAfterSeconds !== undefined
+        ? { 'retry-after': String(fault.retryAfterSeconds) }
+        : {};
+    const code = fault.code ?? (fault.status === 429 ? 'tooManyRequests' : 'serviceNotAvailable');
+    pcError(res, fault.status, code, `Injected fault: ${fault.status}`, headers);
+    return true;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (url.pathname.startsWith('/_sandbox/')) return this.control(req, res, url);
+    if (url.pathname !== API && !url.pathname.startsWith(`${API}/`)) {
+      return pcError(res, 404, 'itemNotFound', `No route for ${url.pathname}`);
+    }
+    if (this.latencyMs > 0)
+      await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
+    if (await this.applyFault(this.takeFault(method, 'before'), res)) return;
+
+    const headers = {
+      'request-id': req.headers['request-id']?.toString() ?? randomUUID(),
+      'client-request-id': req.headers['client-request-id']?.toString() ?? '',
+    };
+    const authError = await this.authenticate(req);
+    if (authError)
+      return pcError(res, authError.status, authError.code, authError.message, headers);
+    if (!req.headers['client-request-id']) {
+      return pcError(
+        res,
+        400,
+        'invalidRequest',
+        'The client-request-id header is required.',
+        headers,
+      );
+    }
+
+    const id = decodeURIComponent(url.pathname.slice(API.length + 1));
+    let answer: StoredAnswer;
+    if (method === 'POST' && url.pathname === API)
+      answer = await this.create(req, headers['request-id']);
+    else if (method === 'GET' && url.pathname === API) answer = this.list(url);
+    else if (method === 'GET') answer = this.get(id);
+    else if (method === 'PUT') answer = await this.replace(req, id);
+    else if (method === 'PATCH') answer = await this.patch(req, id);
+    else answer = errorAnswer(405, 'invalidRequest', `Method ${method} is not allowed here.`);
+
+    if (await this.applyFault(this.takeFault(method, 'after'), res)) return;
+    const etag: Record<string, string> =
+      isPlainObject(answer.body) && typeof answer.body.eTag === 'string'
+        ? { etag: answer.body.eTag }
+        : {};
+    sendJson(res, answer.status, answer.body, { ...headers, ...etag });
+  }
+
+  private async authenticate(
+    req: IncomingMessage,
+  ): Promise<{ status: number; code: string; message: string } | undefined> {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer (.+)$/.exec(header);
+    if (!match?.[1])
+      return { status: 401, code: 'unauthenticated', message: 'A bearer token is required.' };
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(match[1], this.jwks, {
+        issuer: this.options.identity.issuer,
+        audience: this.options.identity.audience,
+        algorithms: ['RS256'],
+      }));
+    } catch {
+      return { status: 401, code: 'unauthenticated', message: 'The bearer token is not valid.' };
+    }
+    if (typeof payload.scp !== 'string' || !payload.scp.split(' ').includes('user_impersonation')) {
+      return {
+        status: 403,
+        code: 'accessDenied',
+        message: 'App-only tokens are not accepted; use App+User credentials.',
+      };
+    }
+    return undefined;
+  }
+
+  private async json(
+    req: IncomingMessage,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; answer: StoredAnswer }> {
+    if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+      return {
+        ok: false,
+        answer: errorAnswer(415, 'invalidRequest', 'Content-Type must be application/json.'),
+      };
+    }
+    try {
+      return { ok: true, value: JSON.parse(await readBody(req)) as unknown };
+    } catch {
+      return {
+        ok: false,
+        answer: errorAnswer(400, 'invalidRequest', 'The request body is not valid JSON.'),
+      };
+    }
+  }
+
+  /** The service speaks canonical camelCase only; anything the gateway failed to canonicalize is refused. */
+  private validate(
+    body: unknown,
+  ): { ok: true; value: ReferralCreateRequest } | { ok: false; answer: StoredAnswer } {
+    const result = validateReferralCreateRequest(body);
+    if (!result.ok) {
+      const first = result.error.error.details[0];
+      return {
+        ok: false,
+        answer: errorAnswer(
+          400,
+          'invalidRequest',
+          first ? `${first.path}: ${first.message}` : result.error.error.message,
+        ),
+      };
+    }
+    const { value } = canonicalize(ReferralCreateRequestSchema, body);
+    if (JSON.stringify(keyShape(value)) !== JSON.stringify(keyShape(body))) {
+      return {
+        ok: false,
+        answer: errorAnswer(
+          400,
+          'invalidRequest',
+          'Property names must be camelCase as documented.',
+        ),
+      };
+    }
+    return { ok: true, value: result.value };
+  }
+
+  private async create(req: IncomingMessage, requestId: string): Promise<StoredAnswer> {
+    this.createRequests += 1;
+    const earlier = this.answersByRequestId.get(requestId);
+    if (earlier) return earlier;
+    const body = await this.json(req);
+    if (!body.ok) return body.answer;
+    const valid = this.validate(body.value);
+    if (!valid.ok) return valid.answer;
+    const request = valid.value;
+
+    if (request.engagementId !== undefined) {
+      const joined = [...this.referrals.values()].some(
+        (r) => r.engagementId === request.engagementId,
+      );
+      if (!joined) {
+        return errorAnswer(
+          404,
+          'itemNotFound',
+          `Engagement '${request.engagementId}' was not found.`,
+        );
+      }
+    }
+    const id = randomUUID();
+    const engagementId = request.engagementId ?? randomUUID();
+    const now = new Date().toISOString();
+    const referral: Referral = {
+      ...request,
+      id,
+      engagementId,
+      organizationId: this.options.organizationId ?? '7d23e5ca-19dc-4eaa-aac8-5e6b559f0d1d',
+      organizationName: this.options.organizationName ?? 'Contoso Partner (sandbox)',
+      externalReferenceId: request.externalReferenceId ?? null,
+      createdDateTime: now,
+      updatedDateTime: now,
+      expirationDateTime: null,
+      status: request.status ?? 'New',
+      substatus:
+        request.substatus ??
+        (request.status === undefined || request.status === 'New' ? 'Pending' : undefined),
+      eTag: newEtag(),
+      links: this.links(id, engagementId),
+    };
+    this.referrals.set(id, referral);
+    const answer = { status: 201, body: referral };
+    this.answersByRequestId.set(requestId, answer);
+    return answer;
+  }
+
+  private links(id: string, engagementId: string): Referral['links'] {
+    return {
+      relatedReferrals: {
+        uri: `${this.apiUrl}/engagements/referrals?$filter=engagementId eq '${engagementId}'`,
+        method: 'GET',
+      },
+      self: { uri: `${this.apiUrl}/engagements/referrals/${id}`, method: 'GET' },
+    };
+  }
+
+  private get(id: string): StoredAnswer {
+    const referral = this.referrals.get(id);
+    return referral
+      ? { status: 200, body: referral }
+      : errorAnswer(404, 'itemNotFound', `Referral '${id}' was not found.`);
+  }
+
+  private list(url: URL): StoredAnswer {
+    let items = [...this.referrals.values()];
+    const filter = url.searchParams.get('$filter');
+    if (filter) {
+      for (const clause of filter.split(/\s+and\s+/i)) {
+        const m = /^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$/.exec(clause);
+        if (!m?.[1] || m[2] === undefined || !FILTERABLE.has(m[1])) {
+          return errorAnswer(400, 'invalidRequest', `Unsupported $filter clause: ${clause}`);
+        }
+        const field = m[1] as keyof Referral;
+        const value = m[2].replace(/''/g, "'");
+        items = items.filter((r) => r[field] === value);
+      }
+    }
+    const orderBy = url.searchParams.get('$orderby');
+    if (orderBy) {
+      const m = /^createdDateTime(\s+(asc|desc))?$/i.exec(orderBy.trim());
+      if (!m) return errorAnswer(400, 'invalidRequest', `Unsupported $orderby: ${orderBy}`);
+      const direction = m[2]?.toLowerCase() === 'desc' ? -1 : 1;
+      items.sort(
+        (a, b) => direction * (a.createdDateTime ?? '').localeCompare(b.createdDateTime ?? ''),
+      );
+    }
+    const top = url.searchParams.get('$top');
+    if (top !== null) items = items.slice(0, Math.max(0, Number(top) || 0));
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${this.apiUrl}/$metadata#referrals`,
+        '@odata.count': items.length,
+        value: items,
+      },
+    };
+  }
+
+  private async replace(req: IncomingMessage, id: string): Promise<StoredAnswer> {
+    const existing = this.referrals.get(id);
+    if (!existing) return errorAnswer(404, 'itemNotFound', `Referral '${id}' was not found.`);
+    const ifMatch = req.headers['if-match'];
+    if (!ifMatch) return errorAnswer(400, 'invalidRequest', 'The If-Match header is required.');
+    if (ifMatch !== existing.eTag)
+      return errorAnswer(412, 'preconditionFailed', 'The referral was modified; get it again.');
+    const body = await this.json(req);
+    if (!body.ok) return body.answer;
+    if (!isPlainObject(body.value))
+      return errorAnswer(400, 'invalidRequest', 'The body must be a referral.');
+    // PUT carries the full referral as read (nulls included); what the service sets is kept.
+    const rest = Object.fromEntries(
+      Object.entries(body.value).filter(
+        ([key, value]) =>
+          value !== null &&
+          key !== 'engagementId' &&
+          !(SERVICE_SET_PROPERTIES as readonly string[]).includes(key),
+      ),
+    );
+    const valid = this.validate({ ...rest, engagementId: existing.engagementId });
+    if (!valid.ok) return valid.answer;
+    return this.update(existing, { ...existing, ...valid.value });
+  }
+
+  private async patch(req: IncomingMessage, id: string): Promise<StoredAnswer> {
+    const existing = this.referrals.get(id);
+    if (!existing) return errorAnswer(404, 'itemNotFound', `Referral '${id}' was not found.`);
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch && ifMatch !== existing.eTag)
+      return errorAnswer(412, 'preconditionFailed', 'The referral was modified; get it again.');
+    const body = await this.json(req);
+    if (!body.ok) return body.answer;
+    if (!Array.isArray(body.value))
+      return errorAnswer(400, 'invalidRequest', 'The body must be a JSON Patch array.');
+    const next = structuredClone(existing) as Record<string, unknown>;
+    for (const op of body.value as unknown[]) {
+      if (
+        !isPlainObject(op) ||
+        (op.op !== 'replace' && op.op !== 'add') ||
+        typeof op.path !== 'string'
+      ) {
+        return errorAnswer(
+          400,
+          'invalidRequest',
+          "Only JSON Patch 'replace' and 'add' operations are supported.",
+        );
+      }
+      const segments = op.path
+        .split('/')
+        .slice(1)
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+      if (
+        segments.length === 0 ||
+        segments.some((s) => ['__proto__', 'constructor', 'prototype'].includes(s)) ||
+        ['id', 'engagementId', 'eTag', 'links'].includes(segments[0] ?? '')
+      ) {
+        return errorAnswer(400, 'invalidRequest', `Path '${op.path}' cannot be patched.`);
+      }
+      let parent: Record<string, unknown> = next;
+      for (const segment of segments.slice(0, -1)) {
+        const child = parent[segment];
+        if (!isPlainObject(child))
+          return errorAnswer(400, 'invalidRequest', `Path '${op.path}' does not exist.`);
+        parent = child;
+      }
+      parent[segments[segments.length - 1] as string] = op.value;
+    }
+    const answer = this.update(existing, next as Referral);
+    if (answer.status === 200 && !/return=representation/i.test(String(req.headers.prefer ?? ''))) {
+      return { status: 204, body: undefined };
+    }
+    return answer;
+  }
+
+  private update(existing: Referral, next: Referral): StoredAnswer {
+    const from = (existing.status ?? 'None') as ReferralStatus;
+    const to = (next.status ?? from) as ReferralStatus;
+    const rule = checkStatusTransition(from, to, next.substatus as ReferralSubstatus | undefined);
+    if (!rule.ok) return errorAnswer(400, 'invalidRequest', rule.message);
+    const updated: Referral = {
+      ...next,
+      id: existing.id,
+      engagementId: existing.engagementId,
+      eTag: newEtag(),
+      updatedDateTime: new Date().toISOString(),
+      links: existing.links,
+    };
+    this.referrals.set(existing.id, updated);
+    return { status: 200, body: updated };
+  }
+
+  /** Sandbox-only control surface: no auth, never part of the real API. */
+  private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const route = `${req.method} ${url.pathname}`;
+    if (route === 'GET /_sandbox/referrals') {
+      const value = [...this.referrals.values()];
+      return sendJson(res, 200, { count: value.length, value });
+    }
+    if (route === 'DELETE /_sandbox/referrals') {
+      this.reset();
+      return sendJson(res, 204, undefined);
+    }
+    if (route === 'POST /_sandbox/faults') {
+      const rule = JSON.parse(await readBody(req)) as FaultRule;
+      this.injectFault(rule);
+      return sendJson(res, 201, rule);
+    }
+    if (route === 'DELETE /_sandbox/faults') {
+      this.clearFaults();
+      return sendJson(res, 204, undefined);
+    }
+    sendJson(res, 404, { error: { code: 'itemNotFound', message: 'Unknown sandbox route' } });
+  }
+}
+
+function errorAnswer(status: number, code: string, message: string): StoredAnswer {
+  return { status, body: { error: { code, message, target: 'referral' } } };
+}
+
+function newEtag(): string {
+  return `"${randomUUID()}"`;
+}
+
+/** The property names of a JSON value, recursively, to compare spellings. */
+function keyShape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(keyShape);
+  if (isPlainObject(value)) {
+    return Object.keys(value)
+      .sort()
+      .map((key) => [key, keyShape(value[key])]);
+  }
+  return null;
+}

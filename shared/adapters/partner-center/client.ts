@@ -1,0 +1,281 @@
+/**
+ * Partner Center Referrals API client on the built-in `fetch`. Every call carries a fresh
+ * `client-request-id`; one logical operation keeps one `request-id` across its retries, which is
+ * the service's idempotency handle, so a retried create never creates twice.
+ */
+import { randomUUID } from 'node:crypto';
+import type { GatewayError } from '../../contract/errors';
+import type { Referral, ReferralCreateRequest, ReferralList } from '../../contract/schema';
+import { partnerCenterError, type UpstreamFailure } from './errors';
+import {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  parseRetryAfterMs,
+  type RetryPolicy,
+} from './retry';
+
+/** Where App+User access tokens come from. */
+export interface AccessTokenSource {
+  getAccessToken(): Promise<string>;
+  /** The token was refused (401): forget it so the next call gets a new one. */
+  invalidate(): void;
+}
+
+/** One attempt, for logs and metrics. Carries no body, token or contact data. */
+export interface AttemptEvent {
+  operation: string;
+  method: string;
+  attempt: number;
+  requestId: string;
+  clientRequestId: string;
+  /** The gateway request this attempt serves, so logs tie each client-request-id to it. */
+  correlationId?: string;
+  status?: number;
+  outcome: 'success' | 'retry' | 'failure';
+  reason?: string;
+  durationMs: number;
+  delayMs?: number;
+}
+
+export interface PartnerCenterClientOptions {
+  /** e.g. https://api.partner.microsoft.com/v1.0 */
+  baseUrl: string;
+  tokens: AccessTokenSource;
+  fetch?: typeof fetch;
+  retry?: Partial<RetryPolicy>;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  onAttempt?: (event: AttemptEvent) => void;
+}
+
+export interface CallOptions {
+  /** The logical operation's id, reused on retries and on a later re-send of the same create. */
+  requestId?: string;
+  /** Overrides the policy's overall deadline for this call. */
+  deadlineMs?: number;
+  /** The caller's correlation id, carried into every attempt event. */
+  correlationId?: string;
+  /** Attempt events for this call only (in addition to the client's own listener). */
+  onAttempt?: (event: AttemptEvent) => void;
+}
+
+export interface ReferralFilter {
+  engagementId?: string;
+  status?: string;
+  substatus?: string;
+  orderBy?: 'createdDateTime desc' | 'createdDateTime asc';
+  top?: number;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** OData string literal: single quotes doubled. */
+const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+export class PartnerCenterClient {
+  private readonly baseUrl: string;
+  private readonly policy: RetryPolicy;
+  private readonly fetchImpl: typeof fetch;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: PartnerCenterClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.fetchImpl = options.fetch ?? fetch;
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? sleepFor;
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  /** Creates a referral. Safe to call again with the same `requestId`: Partner Center deduplicates. */
+  async createReferral(
+    referral: ReferralCreateRequest,
+    options: CallOptions = {},
+  ): Promise<{ referral: Referral; requestId: string }> {
+    const requestId = options.requestId ?? randomUUID();
+    const { body } = await this.send<Referral>(
+      'create a referral',
+      'POST',
+      '/engagements/referrals',
+      { ...options, requestId },
+      referral,
+    );
+    return { referral: body, requestId };
+  }
+
+  /** The referral with this id, or undefined when Partner Center has none. */
+  async getReferral(id: string, options: CallOptions = {}): Promise<Referral | undefined> {
+    try {
+      const { body } = await this.send<Referral>(
+        'read a referral',
+        'GET',
+        `/engagements/referrals/${encodeURIComponent(id)}`,
+        options,
+      );
+      return body;
+    } catch (error) {
+      if ((error as GatewayError).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async listReferrals(filter: ReferralFilter, options: CallOptions = {}): Promise<Referral[]> {
+    const clauses: string[] = [];
+    if (filter.engagementId) clauses.push(`engagementId eq ${odataString(filter.engagementId)}`);
+    if (filter.status) clauses.push(`status eq ${odataString(filter.status)}`);
+    if (filter.substatus) clauses.push(`substatus eq ${odataString(filter.substatus)}`);
+    const query = new URLSearchParams();
+    if (clauses.length > 0) query.set('$filter', clauses.join(' and '));
+    if (filter.orderBy) query.set('$orderby', filter.orderBy);
+    if (filter.top !== undefined) query.set('$top', String(filter.top));
+    const suffix = query.size > 0 ? `?${query.toString()}` : '';
+    const { body } = await this.send<ReferralList>(
+      'list referrals',
+      'GET',
+      `/engagements/referrals${suffix}`,
+      options,
+    );
+    return body.value;
+  }
+
+  private async send<T>(
+    operation: string,
+    method: string,
+    path: string,
+    options: CallOptions,
+    payload?: unknown,
+  ): Promise<{ body: T; status: number }> {
+    const requestId = options.requestId ?? randomUUID();
+    const started = this.now();
+    const deadline = started + (options.deadlineMs ?? this.policy.deadlineMs);
+    const serialized = payload === undefined ? undefined : JSON.stringify(payload);
+    let refreshedToken = false;
+    let failure: UpstreamFailure = { kind: 'timeout', requestId };
+
+    for (let attempt = 1; attempt <= this.policy.maxAttempts; attempt++) {
+      const remaining = deadline - this.now();
+      if (remaining <= 0) break;
+      const clientRequestId = randomUUID();
+      const attemptStarted = this.now();
+      const report = (
+        event: Omit<
+          AttemptEvent,
+          'operation' | 'method' | 'attempt' | 'requestId' | 'clientRequestId' | 'durationMs'
+        >,
+      ) => {
+        const full: AttemptEvent = {
+          operation,
+          method,
+          attempt,
+          requestId,
+          clientRequestId,
+          ...(options.correlationId ? { correlationId: options.correlationId } : {}),
+          durationMs: this.now() - attemptStarted,
+          ...event,
+        };
+        this.options.onAttempt?.(full);
+        options.onAttempt?.(full);
+      };
+
+      const token = await this.options.tokens.getAccessToken();
+      let response: Response;
+      try {
+        response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            'client-request-id': clientRequestId,
+            'request-id': requestId,
+            ...(serialized === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: serialized,
+          signal: AbortSignal.timeout(Math.min(this.policy.attemptTimeoutMs, remaining)),
+        });
+      } catch (error) {
+        // Duck-typed: the abort error may come from another realm (a DOMException).
+        const name = (error as { name?: unknown }).name;
+        const timedOut = name === 'TimeoutError' || name === 'AbortError';
+        const reason = timedOut ? 'timeout' : networkReason(error);
+        failure = timedOut
+          ? { kind: 'timeout', requestId }
+          : { kind: 'network', requestId, reason };
+        const delayMs = backoffDelayMs(attempt, this.policy, this.random);
+        if (!this.canWait(attempt, delayMs, deadline)) {
+          report({ outcome: 'failure', reason });
+          break;
+        }
+        report({ outcome: 'retry', reason, delayMs });
+        await this.sleep(delayMs);
+        continue;
+      }
+
+      const text = await response.text();
+      const body = parseJson(text);
+      if (response.ok) {
+        report({ outcome: 'success', status: response.status });
+        return { body: body as T, status: response.status };
+      }
+
+      const upstreamRequestId = response.headers.get('request-id') ?? requestId;
+      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), this.now());
+      failure = {
+        kind: 'response',
+        status: response.status,
+        body,
+        requestId: upstreamRequestId,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
+
+      if (response.status === 401 && !refreshedToken) {
+        // The token may have been revoked or rotated early: one retry with a fresh one.
+        refreshedToken = true;
+        this.options.tokens.invalidate();
+        report({ outcome: 'retry', status: 401, reason: 'token refused', delayMs: 0 });
+        continue;
+      }
+      if (!isRetryableStatus(response.status)) {
+        report({ outcome: 'failure', status: response.status });
+        break;
+      }
+      const delayMs = Math.max(
+        retryAfterMs ?? 0,
+        backoffDelayMs(attempt, this.policy, this.random),
+      );
+      if (
+        !this.canWait(attempt, delayMs, deadline) ||
+        (retryAfterMs ?? 0) > this.policy.maxDelayMs
+      ) {
+        report({ outcome: 'failure', status: response.status });
+        break;
+      }
+      report({ outcome: 'retry', status: response.status, delayMs });
+      await this.sleep(delayMs);
+    }
+    throw partnerCenterError(failure, operation);
+  }
+
+  private canWait(attempt: number, delayMs: number, deadline: number): boolean {
+    return attempt < this.policy.maxAttempts && this.now() + delayMs < deadline;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' ? message : 'network error';
+}

@@ -1,0 +1,197 @@
+/**
+ * Creates an independent referral exactly once per idempotency key.
+ *
+ * The key is reserved in Table Storage before Partner Center is called, with a fresh upstream
+ * `request-id` stored in the reservation. Whoever holds the reservation calls Partner Center with
+ * that `request-id` and stores the outcome; repeats replay it. If the holder dies midway, its
+ * lease runs out and the next repeat takes over and re-sends with the *same* `request-id`, which
+ * Partner Center deduplicates: the key is never stranded and nothing is created twice.
+ */
+import { callerRecordOf, type CallerRecord } from '../adapters/caller/caller';
+import { createHash, randomUUID } from 'node:crypto';
+import { errorEnvelope, GatewayError } from '../contract/errors';
+import type { Logger } from '../logging';
+import { attemptLogger } from '../adapters/partner-center/attempt-log';
+import type { CallOptions } from '../adapters/partner-center/client';
+import type { Referral, ReferralCreateRequest } from '../contract/schema';
+import type { IdempotencyRecord, IdempotencyStore } from '../adapters/storage/idempotency-store';
+import type { IdempotencyKey } from './idempotency-key';
+
+export interface ReferralCreator {
+  createReferral(
+    referral: ReferralCreateRequest,
+    options?: CallOptions,
+  ): Promise<{ referral: Referral; requestId: string }>;
+}
+
+export interface IdempotencyPolicy {
+  /** How long a reservation is presumed alive; must outlast a whole Partner Center call. */
+  leaseMs: number;
+  /** How long records are kept (30 days by default). */
+  ttlMs: number;
+  /** How long a repeat waits for an in-flight first request before answering 409. */
+  waitMs: number;
+  /** How often a waiting repeat looks again. */
+  pollMs: number;
+}
+
+export interface CreateReferralDeps {
+  partnerCenter: ReferralCreator;
+  idempotency: IdempotencyStore;
+  policy: IdempotencyPolicy;
+  log: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface CreateReferralCall extends CallerRecord {
+  referral: ReferralCreateRequest;
+  key: IdempotencyKey | undefined;
+  correlationId: string;
+}
+
+export interface CreatedReferral {
+  status: number;
+  referral: Referral;
+  /** True when this is the stored answer to an earlier request with the same key. */
+  replayed: boolean;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The same logical request hashes the same however it was spelled (aliases, key order). */
+export function requestHash(referral: ReferralCreateRequest): string {
+  return createHash('sha256').update(JSON.stringify(referral)).digest('hex');
+}
+
+/**
+ * Partner Center refused the request itself (a business 4xx): nothing was created, so the key
+ * can be forgotten and the caller may correct the request and send it again under the same key.
+ */
+export function definitelyNotCreated(error: unknown): boolean {
+  const upstream = error instanceof GatewayError ? error.envelope.error.upstream : undefined;
+  if (!upstream) return false;
+  return upstream.status >= 400 && upstream.status < 500 && ![408, 429].includes(upstream.status);
+}
+
+export async function createReferralOnce(
+  deps: CreateReferralDeps,
+  call: CreateReferralCall,
+): Promise<CreatedReferral> {
+  const sleep = deps.sleep ?? sleepFor;
+  const now = deps.now ?? (() => Date.now());
+  const { log, idempotency, policy } = deps;
+  const send = (requestId: string) =>
+    deps.partnerCenter.createReferral(call.referral, {
+      requestId,
+      correlationId: call.correlationId,
+      onAttempt: attemptLogger(log),
+    });
+
+  if (!call.key) {
+    const { referral } = await send(randomUUID());
+    return { status: 201, referral, replayed: false };
+  }
+
+  const key = call.key;
+  const hash = requestHash(call.referral);
+  const fresh = {
+    key: key.value,
+    ...callerRecordOf(call),
+    requestHash: hash,
+    correlationId: call.correlationId,
+    leaseMs: policy.leaseMs,
+    ttlMs: policy.ttlMs,
+  };
+
+  /** Calls Partner Center under the reservation and records what happened. */
+  const createUnder = async (record: IdempotencyRecord): Promise<CreatedReferral> => {
+    let referral: Referral;
+    try {
+      ({ referral } = await send(record.upstreamRequestId));
+    } catch (error) {
+      try {
+        if (definitelyNotCreated(error)) await idempotency.remove(record);
+        else await idempotency.release(record);
+      } catch {
+        // The lease runs out on its own; a repeat then re-sends with the same request-id.
+        log.warn('idempotency.releaseFailed', { keySource: key.source });
+      }
+      throw error;
+    }
+    const outcome = {
+      status: 201,
+      body: referral,
+      referralId: referral.id,
+      ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
+    };
+    try {
+      if (!(await idempotency.complete(record, outcome))) {
+        log.warn('idempotency.completedElsewhere', { referralId: referral.id });
+      }
+    } catch {
+      // The referral exists; the caller must hear so. A repeat re-sends the same request-id,
+      // which Partner Center answers with this same referral.
+      log.error('idempotency.outcomeNotRecorded', { referralId: referral.id });
+    }
+    return { status: 201, referral, replayed: false };
+  };
+
+  const waitUntil = now() + policy.waitMs;
+  let current = await idempotency.reserve({ ...fresh, upstreamRequestId: randomUUID() });
+  for (;;) {
+    if (current.reserved) return createUnder(current.record);
+    const record = current.record;
+    if (record.requestHash !== hash) {
+      throw new GatewayError(
+        409,
+        errorEnvelope(
+          'idempotencyKeyReused',
+          key.source === 'header'
+            ? 'This Idempotency-Key was already used for a different request. Send the original request again to get its answer, or use a new key for a new referral.'
+            : `A different request with this externalReferenceId and type was already received. Send the original request again to get its answer, or give the new referral its own externalReferenceId or an Idempotency-Key header.`,
+          key.source === 'header' ? 'Idempotency-Key' : 'externalReferenceId',
+        ),
+      );
+    }
+    if (record.state === 'completed' && record.outcome) {
+      log.info('idempotency.replayed', {
+        keySource: key.source,
+        ...(record.outcome.referralId ? { referralId: record.outcome.referralId } : {}),
+      });
+      return {
+        status: record.outcome.status,
+        referral: record.outcome.body as Referral,
+        replayed: true,
+      };
+    }
+    if (record.leaseUntil.getTime() <= now()) {
+      // The request holding the key died (or gave up) without an outcome: resolve it by re-sending.
+      const taken = await idempotency.takeOver(record, call.correlationId, policy.leaseMs);
+      if (taken) {
+        log.warn('idempotency.takenOver', {
+          keySource: key.source,
+          requestId: taken.upstreamRequestId,
+        });
+        return createUnder(taken);
+      }
+    } else if (now() + policy.pollMs > waitUntil) {
+      throw new GatewayError(
+        409,
+        errorEnvelope(
+          'idempotencyRequestInFlight',
+          'An earlier request with the same idempotency key is still being processed. Send this request again after the Retry-After interval to get its answer.',
+          key.source === 'header' ? 'Idempotency-Key' : 'externalReferenceId',
+        ),
+        // Usually done well before its lease ends; a short interval gets the answer sooner.
+        Math.min(10, Math.max(1, Math.ceil((record.leaseUntil.getTime() - now()) / 1000))),
+      );
+    } else {
+      await sleep(policy.pollMs);
+    }
+    const latest = await idempotency.get(call.caller, key.value);
+    current = latest
+      ? { reserved: false, record: latest }
+      : await idempotency.reserve({ ...fresh, upstreamRequestId: randomUUID() });
+  }
+}

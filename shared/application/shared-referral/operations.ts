@@ -1,0 +1,160 @@
+/**
+ * Starting and following shared referral operations (orchestration instances). The operation id
+ * is derived from the idempotency key, so a repeated request joins the instance already running
+ * or finished; a failed one is started again and finishes only the missing step.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DurableClient } from 'durable-functions';
+import { errorEnvelope, GatewayError } from '../../contract/errors';
+import type { Logger } from '../../logging';
+import type { ReferralCreateRequest } from '../../contract/schema';
+import { callerRecordOf, type CallerRecord } from '../../adapters/caller/caller';
+import { requestHash } from '../create-referral';
+import type { IdempotencyKey } from '../idempotency-key';
+import {
+  failureFromMessage,
+  operationIdFor,
+  SHARED_REFERRAL_ORCHESTRATION,
+  type SharedReferralInput,
+  type SharedReferralOutput,
+  type SharedReferralProgress,
+  type StepFailure,
+} from './flow';
+
+export interface OperationStatus {
+  runtimeStatus: string;
+  input?: unknown;
+  output?: unknown;
+  customStatus?: unknown;
+}
+
+/** The part of the Durable client the gateway uses. */
+export interface Orchestrations {
+  status(operationId: string): Promise<OperationStatus | undefined>;
+  start(operationId: string, input: SharedReferralInput): Promise<void>;
+}
+
+/** Adapts the `durable-functions` client. */
+export function durableOrchestrations(client: DurableClient): Orchestrations {
+  return {
+    async status(operationId) {
+      try {
+        return await client.getStatus(operationId);
+      } catch (error) {
+        // The client reports an unknown instance as an error naming the 404.
+        if (error instanceof Error && /HTTP 404/.test(error.message)) return undefined;
+        throw error;
+      }
+    },
+    async start(operationId, input) {
+      await client.startNew(SHARED_REFERRAL_ORCHESTRATION, { instanceId: operationId, input });
+    },
+  };
+}
+
+const RESTARTABLE = new Set(['Failed', 'Terminated', 'Canceled']);
+
+export interface StartCall extends CallerRecord {
+  referral: ReferralCreateRequest;
+  key: IdempotencyKey | undefined;
+  correlationId: string;
+  acceptedAt: Date;
+}
+
+export async function startSharedReferral(
+  orchestrations: Orchestrations,
+  log: Logger,
+  call: StartCall,
+): Promise<string> {
+  const operationId = call.key ? operationIdFor(call.caller, call.key.value) : randomUUID();
+  const hash = requestHash(call.referral);
+  const input: SharedReferralInput = {
+    referral: call.referral,
+    requestHash: hash,
+    ...callerRecordOf(call),
+    keySource: call.key?.source ?? 'none',
+    correlationId: call.correlationId,
+    acceptedAt: call.acceptedAt.toISOString(),
+  };
+  const existing = await orchestrations.status(operationId);
+  if (existing) {
+    if ((existing.input as Partial<SharedReferralInput> | undefined)?.requestHash !== hash) {
+      throw new GatewayError(
+        409,
+        errorEnvelope(
+          'idempotencyKeyReused',
+          'This idempotency key was already used for a different shared referral. Send the original request again to follow it, or use a new key.',
+          call.key?.source === 'header' ? 'Idempotency-Key' : 'externalReferenceId',
+        ),
+      );
+    }
+    if (!RESTARTABLE.has(existing.runtimeStatus)) {
+      log.info('sharedReferral.joined', { outcome: existing.runtimeStatus });
+      return operationId;
+    }
+    // Finished steps are recorded; the new run reuses them and does only what is missing.
+    log.warn('sharedReferral.resumed', { outcome: existing.runtimeStatus });
+  }
+  try {
+    await orchestrations.start(operationId, input);
+    log.info('sharedReferral.started', { keySource: input.keySource });
+  } catch (error) {
+    // Another request started it first: join it.
+    if (!(await orchestrations.status(operationId))) throw error;
+  }
+  return operationId;
+}
+
+export type OperationState =
+  | { state: 'running'; operationId: string; progress: SharedReferralProgress | undefined }
+  | { state: 'completed'; output: SharedReferralOutput }
+  | { state: 'failed'; failure: StepFailure };
+
+export function operationState(operationId: string, status: OperationStatus): OperationState {
+  const progress = status.customStatus as SharedReferralProgress | undefined;
+  switch (status.runtimeStatus) {
+    case 'Completed':
+      return { state: 'completed', output: status.output as SharedReferralOutput };
+    case 'Failed':
+    case 'Terminated':
+    case 'Canceled':
+      return {
+        state: 'failed',
+        failure: progress?.failure ??
+          failureFromMessage(typeof status.output === 'string' ? status.output : undefined) ?? {
+            status: 500,
+            envelope: errorEnvelope(
+              'sharedReferralFailed',
+              `The shared referral operation ended ${status.runtimeStatus.toLowerCase()} without a recorded cause. Send the same request again to finish it; nothing will be created twice.`,
+              'operation',
+            ),
+          },
+      };
+    default:
+      return { state: 'running', operationId, progress };
+  }
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls until the operation is no longer running or `waitMs` has passed. The first polls come
+ * quickly (a shared referral usually completes in a fraction of a second), then every `pollMs`.
+ */
+export async function waitForOperation(
+  orchestrations: Orchestrations,
+  operationId: string,
+  waitMs: number,
+  options: { pollMs?: number; sleep?: (ms: number) => Promise<void>; now?: () => number } = {},
+): Promise<OperationStatus | undefined> {
+  const now = options.now ?? (() => Date.now());
+  const sleep = options.sleep ?? sleepFor;
+  const until = now() + waitMs;
+  const slowest = options.pollMs ?? 500;
+  for (let interval = Math.min(50, slowest); ; interval = Math.min(interval * 2, slowest)) {
+    const status = await orchestrations.status(operationId);
+    if (!status || operationState(operationId, status).state !== 'running') return status;
+    if (now() >= until) return status;
+    await sleep(Math.min(interval, Math.max(0, until - now())));
+  }
+}

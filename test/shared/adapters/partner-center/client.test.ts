@@ -1,0 +1,191 @@
+import {
+  PartnerCenterClient,
+  type AttemptEvent,
+} from '../../../../shared/adapters/partner-center/client';
+import { validateReferralCreateRequest } from '../../../../shared/contract/validate';
+import type { ReferralCreateRequest } from '../../../../shared/contract/schema';
+import { PartnerCenterTokenProvider } from '../../../../shared/adapters/partner-center/token-provider';
+import { fetchNetworkModule } from '../../../../shared/adapters/partner-center/msal-network';
+import { independentSeedRequest } from '../../../support/seed';
+import {
+  PARTNER_CENTER_SCOPE,
+  startLocalPartnerCenter,
+  type LocalPartnerCenter,
+} from '../../../../local/stand-ins';
+import { gatewayErrorOf } from '../../../support/gateway-error';
+
+let local: LocalPartnerCenter;
+let events: AttemptEvent[];
+
+beforeAll(async () => {
+  local = await startLocalPartnerCenter();
+});
+afterAll(() => local.stop());
+beforeEach(() => {
+  local.sandbox.reset();
+  events = [];
+});
+
+function tokenProvider() {
+  return new PartnerCenterTokenProvider({
+    clientId: local.clientId,
+    tenantId: local.identity.tenantId,
+    authorityHost: local.identity.authorityHost,
+    credential: { kind: 'secret', secret: local.clientSecret },
+    scopes: [PARTNER_CENTER_SCOPE],
+    initialRefreshToken: local.identity.issueRefreshToken(local.clientId),
+    networkClient: fetchNetworkModule(local.fetch),
+  });
+}
+
+function client(
+  retry: Partial<ConstructorParameters<typeof PartnerCenterClient>[0]['retry']> = {},
+) {
+  const tokens = tokenProvider();
+  return new PartnerCenterClient({
+    baseUrl: local.sandbox.apiUrl,
+    tokens,
+    fetch: local.fetch,
+    retry: { baseDelayMs: 5, maxDelayMs: 2000, ...retry },
+    onAttempt: (event) => events.push(event),
+  });
+}
+
+function seedReferral(): ReferralCreateRequest {
+  const result = validateReferralCreateRequest(independentSeedRequest());
+  if (!result.ok) throw new Error('seed must validate');
+  return result.value;
+}
+
+test('creates, reads back and lists by engagement', async () => {
+  const pc = client();
+  const { referral } = await pc.createReferral(seedReferral());
+  expect(referral).toMatchObject({ type: 'Independent', name: 'Test Cosell Invite_20' });
+  expect(referral.id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(await pc.getReferral(referral.id)).toEqual(referral);
+  const listed = await pc.listReferrals({ engagementId: referral.engagementId ?? '' });
+  expect(listed.map((r) => r.id)).toEqual([referral.id]);
+  expect(await pc.getReferral('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+});
+
+test('recovers from 429 with Retry-After, 503 and a dropped connection, creating once', async () => {
+  local.sandbox.injectFault({
+    fault: { kind: 'status', status: 429, retryAfterSeconds: 1 },
+    times: 1,
+  });
+  local.sandbox.injectFault({ fault: { kind: 'status', status: 503 }, times: 1 });
+  local.sandbox.injectFault({ fault: { kind: 'drop' }, times: 1 });
+  const started = Date.now();
+  const { referral } = await client().createReferral(seedReferral());
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // Retry-After honoured
+  expect(local.sandbox.referrals.size).toBe(1);
+  expect(local.sandbox.referrals.get(referral.id)).toBeDefined();
+  expect(events.map((e) => e.outcome)).toEqual(['retry', 'retry', 'retry', 'success']);
+  expect(new Set(events.map((e) => e.requestId)).size).toBe(1);
+  expect(new Set(events.map((e) => e.clientRequestId)).size).toBe(4);
+});
+
+test('a create that succeeded upstream but whose answer was lost is not created twice', async () => {
+  local.sandbox.injectFault({ fault: { kind: 'drop' }, times: 1, when: 'after', method: 'POST' });
+  local.sandbox.injectFault({
+    fault: { kind: 'status', status: 500 },
+    times: 1,
+    when: 'after',
+    method: 'POST',
+  });
+  const { referral } = await client().createReferral(seedReferral());
+  expect(local.sandbox.createRequests).toBe(3);
+  expect([...local.sandbox.referrals.keys()]).toEqual([referral.id]);
+});
+
+test('the same request id sent again later gets the first referral back', async () => {
+  const pc = client();
+  const first = await pc.createReferral(seedReferral(), {
+    requestId: 'b6a3f1c2-0d4e-4f5a-8b9c-1d2e3f4a5b6c',
+  });
+  const again = await pc.createReferral(seedReferral(), { requestId: first.requestId });
+  expect(again.referral.id).toBe(first.referral.id);
+  expect(local.sandbox.referrals.size).toBe(1);
+});
+
+test('business errors are not retried and keep the upstream status and code', async () => {
+  const invalid = {
+    ...seedReferral(),
+    status: 'Closed',
+    substatus: 'Pending',
+  } as ReferralCreateRequest;
+  const error = await gatewayErrorOf(client().createReferral(invalid));
+  expect(error.status).toBe(400);
+  expect(error.envelope.error).toMatchObject({
+    code: 'invalidRequest',
+    upstream: { status: 400, code: 'invalidRequest' },
+  });
+  expect(error.envelope.error.upstream?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(events).toHaveLength(1);
+  expect(local.sandbox.referrals.size).toBe(0);
+});
+
+test('persistent throttling ends in 429 with the upstream Retry-After', async () => {
+  local.sandbox.injectFault({
+    fault: { kind: 'status', status: 429, retryAfterSeconds: 7 },
+    times: 100,
+  });
+  const error = await gatewayErrorOf(
+    client({ maxAttempts: 3, maxDelayMs: 50, deadlineMs: 5000 }).createReferral(seedReferral()),
+  );
+  expect(error.status).toBe(429);
+  expect(error.retryAfterSeconds).toBe(7);
+  expect(error.envelope.error.code).toBe('upstreamThrottled');
+  expect(local.sandbox.referrals.size).toBe(0);
+});
+
+test('a 5xx storm longer than the retry budget ends in 502, and nothing is created', async () => {
+  local.sandbox.injectFault({ fault: { kind: 'status', status: 503 }, times: 100 });
+  const error = await gatewayErrorOf(client({ maxAttempts: 3 }).createReferral(seedReferral()));
+  expect(error.status).toBe(502);
+  expect(error.envelope.error).toMatchObject({
+    code: 'upstreamUnavailable',
+    upstream: { status: 503 },
+  });
+  expect(events.map((e) => e.outcome)).toEqual(['retry', 'retry', 'failure']);
+});
+
+test('a slow upstream is abandoned per attempt and retried within the deadline', async () => {
+  local.sandbox.injectFault({ fault: { kind: 'delay', ms: 1500 }, times: 1 });
+  const { referral } = await client({ attemptTimeoutMs: 300 }).createReferral(seedReferral());
+  expect(referral.id).toBeDefined();
+  expect(events[0]).toMatchObject({ outcome: 'retry', reason: 'timeout' });
+});
+
+test('an unreachable upstream ends in 502 upstreamUnreachable', async () => {
+  const tokens = { getAccessToken: async () => 'token', invalidate: () => undefined };
+  const pc = new PartnerCenterClient({
+    baseUrl: 'https://127.0.0.1:1/v1.0',
+    tokens,
+    fetch: local.fetch,
+    retry: { maxAttempts: 2, baseDelayMs: 1 },
+  });
+  const error = await gatewayErrorOf(pc.getReferral('x'));
+  expect(error.status).toBe(502);
+  expect(error.envelope.error.code).toBe('upstreamUnreachable');
+});
+
+test('a refused token is replaced once', async () => {
+  const real = tokenProvider();
+  let calls = 0;
+  const tokens = {
+    getAccessToken: async () => (++calls === 1 ? 'not-a-token' : real.getAccessToken()),
+    invalidate: jest.fn(),
+  };
+  const pc = new PartnerCenterClient({ baseUrl: local.sandbox.apiUrl, tokens, fetch: local.fetch });
+  await pc.createReferral(seedReferral());
+  expect(tokens.invalidate).toHaveBeenCalledTimes(1);
+  expect(local.sandbox.referrals.size).toBe(1);
+});
+
+test('attempt events carry no token and no referral content', async () => {
+  await client().createReferral(seedReferral());
+  const text = JSON.stringify(events);
+  expect(text).not.toMatch(/Bearer|eyJ/);
+  expect(text).not.toContain('sue.smith@contoso.com');
+});

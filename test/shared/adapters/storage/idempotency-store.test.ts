@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import {
+  IdempotencyStore,
+  type NewReservation,
+} from '../../../../shared/adapters/storage/idempotency-store';
+import { testTable } from '../../../support/tables';
+
+const DAY = 86400000;
+let clock = new Date('2026-11-24T10:00:00Z');
+const table = testTable('idem');
+const store = new IdempotencyStore(table, () => clock);
+
+beforeEach(() => {
+  clock = new Date('2026-11-24T10:00:00Z');
+});
+
+function reservation(overrides: Partial<NewReservation> = {}): NewReservation {
+  return {
+    key: randomUUID(),
+    caller: 'flow-a',
+    requestHash: 'hash-1',
+    upstreamRequestId: randomUUID(),
+    correlationId: 'corr',
+    leaseMs: 60000,
+    ttlMs: 30 * DAY,
+    ...overrides,
+  };
+}
+
+test('a key is reserved once; the second reservation sees the first record', async () => {
+  const first = reservation();
+  const a = await store.reserve(first);
+  const b = await store.reserve({
+    ...first,
+    upstreamRequestId: randomUUID(),
+    requestHash: 'other',
+  });
+
+  expect(a.reserved).toBe(true);
+  expect(b.reserved).toBe(false);
+  expect(b.record).toMatchObject({
+    state: 'pending',
+    requestHash: 'hash-1',
+    upstreamRequestId: first.upstreamRequestId,
+    caller: 'flow-a',
+  });
+  expect(b.record.expiresAt.getTime() - b.record.createdAt.getTime()).toBe(30 * DAY);
+});
+
+test('concurrent reservations of one key: exactly one wins', async () => {
+  const base = reservation();
+  const results = await Promise.all(
+    Array.from({ length: 10 }, () => store.reserve({ ...base, upstreamRequestId: randomUUID() })),
+  );
+  expect(results.filter((r) => r.reserved)).toHaveLength(1);
+});
+
+test('keys are scoped per caller', async () => {
+  const key = randomUUID();
+  expect((await store.reserve(reservation({ key, caller: 'flow-a' }))).reserved).toBe(true);
+  expect((await store.reserve(reservation({ key, caller: 'flow-b' }))).reserved).toBe(true);
+});
+
+test('the outcome is stored and read back, also when it is larger than one table property', async () => {
+  const { record } = await store.reserve(reservation());
+  const body = { id: 'r1', notes: 'n'.repeat(70000) };
+  expect(
+    await store.complete(record, { status: 201, body, referralId: 'r1', engagementId: 'e1' }),
+  ).toBe(true);
+
+  const read = await store.get(record.caller, record.key);
+  expect(read?.state).toBe('completed');
+  expect(read?.outcome).toEqual({ status: 201, body, referralId: 'r1', engagementId: 'e1' });
+});
+
+test('writes with a stale ETag lose: only one of two holders records an outcome', async () => {
+  const { record } = await store.reserve(reservation());
+  clock = new Date(clock.getTime() + 120000); // lease over
+  const taken = await store.takeOver(record, 'corr-2', 60000);
+  if (!taken) throw new Error('the expired lease should be taken over');
+
+  expect(await store.complete(record, { status: 201, body: { id: 'stale' } })).toBe(false);
+  expect(await store.takeOver(record, 'corr-3', 60000)).toBeUndefined();
+  expect(await store.complete(taken, { status: 201, body: { id: 'fresh' } })).toBe(true);
+  expect((await store.get(record.caller, record.key))?.outcome?.body).toEqual({ id: 'fresh' });
+});
+
+test('release ends the lease but keeps the upstream request id; remove forgets the key', async () => {
+  const { record } = await store.reserve(reservation());
+  await store.release(record);
+  const released = await store.get(record.caller, record.key);
+  expect(released?.leaseUntil.getTime()).toBeLessThanOrEqual(clock.getTime());
+  expect(released?.upstreamRequestId).toBe(record.upstreamRequestId);
+
+  if (!released) throw new Error('the released record should still exist');
+  await store.remove(released);
+  expect(await store.get(record.caller, record.key)).toBeUndefined();
+});
+
+test('an expired record no longer holds its key, and the purge deletes expired ones', async () => {
+  const old = reservation({ ttlMs: DAY });
+  await store.reserve(old);
+  const kept = reservation({ ttlMs: 30 * DAY });
+  await store.reserve(kept);
+  clock = new Date(clock.getTime() + 2 * DAY);
+
+  const again = await store.reserve({
+    ...old,
+    requestHash: 'new',
+    upstreamRequestId: randomUUID(),
+  });
+  expect(again.reserved).toBe(true);
+
+  const stale = reservation({ ttlMs: DAY });
+  await store.reserve(stale);
+  clock = new Date(clock.getTime() + 2 * DAY);
+  expect(await store.purgeExpired()).toBeGreaterThanOrEqual(2);
+  expect(await store.get(stale.caller, stale.key)).toBeUndefined();
+  expect(await store.get(kept.caller, kept.key)).toBeDefined();
+});

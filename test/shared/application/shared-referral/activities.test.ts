@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '../../../../shared/logging';
+import {
+  createMicrosoftReferralStep,
+  createPartnerReferralStep,
+  type StepDeps,
+} from '../../../../shared/application/shared-referral/activities';
+import {
+  failureFromMessage,
+  partnerReferralRequest,
+  type StepInput,
+  type StepResult,
+} from '../../../../shared/application/shared-referral/flow';
+import { EngagementStore } from '../../../../shared/adapters/storage/engagement-store';
+import type { Referral } from '../../../../shared/contract/schema';
+import { validateReferralCreateRequest } from '../../../../shared/contract/validate';
+import { gatewayOn, startLocalGateway, type LocalGateway } from '../../../support/gateway';
+import { seedRequest } from '../../../support/seed';
+import { testTable } from '../../../support/tables';
+
+let gateway: LocalGateway;
+let deps: StepDeps;
+
+beforeAll(async () => {
+  gateway = await startLocalGateway();
+});
+afterAll(() => gateway.stop());
+beforeEach(() => {
+  gateway.local.sandbox.reset();
+  deps = {
+    partnerCenter: gateway.services.partnerCenter,
+    engagements: new EngagementStore(testTable('eng')),
+    log: createLogger({ info: () => undefined, warn: () => undefined, error: () => undefined }),
+  };
+});
+
+const sandbox = () => gateway.local.sandbox;
+
+function stepInput(): StepInput {
+  const result = validateReferralCreateRequest(seedRequest());
+  if (!result.ok) throw new Error('the seed must validate');
+  return {
+    referral: partnerReferralRequest(result.value, undefined),
+    requestHash: 'hash',
+    caller: 'anonymous',
+    keySource: 'header',
+    correlationId: 'corr',
+    acceptedAt: '2026-11-24T10:00:00.000Z',
+    operationId: randomUUID(),
+  };
+}
+
+function created(result: StepResult): Referral {
+  if (!result.ok) throw new Error(`step failed: ${result.failure.envelope.error.message}`);
+  return result.referral;
+}
+
+test('the two steps create the partner referral and the connected one for Microsoft, recorded', async () => {
+  const input = stepInput();
+  const partner = created(await createPartnerReferralStep(deps, input));
+  const engagementId = partner.engagementId as string;
+  const microsoft = created(await createMicrosoftReferralStep(deps, { ...input, engagementId }));
+
+  expect(partner.target).toEqual([{ type: 'SolutionProfile', id: 'SOL-34104-EBB' }]);
+  expect(microsoft).toMatchObject({
+    engagementId,
+    type: 'Shared',
+    target: [{ type: 'BusinessProfileLocation', id: 'msft' }],
+    inviteContext: input.referral.inviteContext,
+  });
+  expect(sandbox().referrals.size).toBe(2);
+
+  const mapping = await deps.engagements.getEngagement(engagementId);
+  expect(mapping).toMatchObject({
+    engagementId,
+    state: 'complete',
+    operationId: input.operationId,
+    caller: 'anonymous',
+    referrals: [
+      {
+        role: 'partner',
+        referralId: partner.id,
+        target: { type: 'SolutionProfile', id: 'SOL-34104-EBB' },
+      },
+      {
+        role: 'microsoft',
+        referralId: microsoft.id,
+        target: { type: 'BusinessProfileLocation', id: 'msft' },
+      },
+    ],
+  });
+});
+
+test('a re-run step returns its recorded referral without calling Partner Center', async () => {
+  const input = stepInput();
+  const first = created(await createPartnerReferralStep(deps, input));
+  const again = created(await createPartnerReferralStep(deps, input));
+
+  expect(again).toEqual(first);
+  expect(sandbox().createRequests).toBe(1);
+});
+
+test('a step that died after Partner Center created the referral re-sends the same request-id', async () => {
+  const input = stepInput();
+  // The first delivery's recording fails (the worker died): nothing recorded.
+  const dying: StepDeps = {
+    ...deps,
+    engagements: Object.assign(Object.create(deps.engagements) as EngagementStore, {
+      recordStep: () => Promise.reject(new Error('worker killed')),
+    }),
+  };
+  await expect(createPartnerReferralStep(dying, input)).rejects.toThrow('worker killed');
+
+  const redelivered = created(await createPartnerReferralStep(deps, input));
+
+  expect(sandbox().createRequests).toBe(2);
+  expect(sandbox().referrals.size).toBe(1);
+  expect([...sandbox().referrals.keys()]).toEqual([redelivered.id]);
+});
+
+test('a business error is answered, not thrown; a transient one is thrown for the retry policy', async () => {
+  const input = stepInput();
+  sandbox().injectFault({
+    fault: { kind: 'status', status: 400, code: 'invalidRequest' },
+    times: 1,
+    method: 'POST',
+  });
+  const rejected = await createPartnerReferralStep(deps, input);
+  expect(rejected).toMatchObject({ ok: false, failure: { status: 400 } });
+
+  const fast = gatewayOn(gateway.local, { PARTNER_CENTER_MAX_ATTEMPTS: '1' });
+  sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 1, method: 'POST' });
+  const error = await createPartnerReferralStep(
+    { ...deps, partnerCenter: fast.services.partnerCenter },
+    input,
+  ).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  expect(failureFromMessage(error?.message)).toMatchObject({ status: 502 });
+  expect(sandbox().referrals.size).toBe(0);
+});
+
+test('step 2 failing for good, then the flow run again, ends with exactly two referrals on one engagement', async () => {
+  const input = stepInput();
+  const fast = gatewayOn(gateway.local, { PARTNER_CENTER_MAX_ATTEMPTS: '1' });
+  const failing = { ...deps, partnerCenter: fast.services.partnerCenter };
+  const partner = created(await createPartnerReferralStep(failing, input));
+  const engagementId = partner.engagementId as string;
+  sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 5, method: 'POST' });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await expect(
+      createMicrosoftReferralStep(failing, { ...input, engagementId }),
+    ).rejects.toThrow();
+  }
+  expect(await deps.engagements.getEngagement(engagementId)).toMatchObject({
+    state: 'partnerReferralCreated',
+    referrals: [{ role: 'partner', referralId: partner.id }],
+  });
+
+  // The same request again: a new run of the flow with the same operation id.
+  const partnerAgain = created(await createPartnerReferralStep(deps, input));
+  const microsoft = created(
+    await createMicrosoftReferralStep(deps, {
+      ...input,
+      engagementId: partnerAgain.engagementId as string,
+    }),
+  );
+
+  expect(partnerAgain.id).toBe(partner.id);
+  expect(sandbox().referrals.size).toBe(2);
+  expect([...sandbox().referrals.values()].every((r) => r.engagementId === engagementId)).toBe(
+    true,
+  );
+  expect(microsoft.target).toEqual([{ type: 'BusinessProfileLocation', id: 'msft' }]);
+  expect((await deps.engagements.getEngagement(engagementId))?.state).toBe('complete');
+});
