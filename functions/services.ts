@@ -1,35 +1,24 @@
 /**
  * The composition root: the long-lived collaborators one function app instance shares, built
- * once from the settings. Tests and the local host build their own with `createServices`.
+ * once from the settings. Tests build their own with `createServices`; the consent command uses
+ * the same token cache.
  */
-import type { TableClient } from '@azure/data-tables';
+import type { INetworkModule } from '@azure/msal-node';
+import { callerAuthenticator } from '../shared/adapters/caller/authenticate';
+import { PartnerCenterClient, type AttemptEvent } from '../shared/adapters/partner-center/client';
 import {
-  callerAuthenticator,
-  type CallerAuthenticator,
-} from '../shared/adapters/caller/authenticate';
-import { loadSettings, type Settings } from '../shared/config';
-import type { IdempotencyPolicy } from '../shared/application/create-referral';
-import {
-  createPartnerCenterAccess,
-  type AccessOverrides,
-} from '../shared/adapters/partner-center/access';
-import type { PartnerCenterClient } from '../shared/adapters/partner-center/client';
-import type { PartnerCenterTokenProvider } from '../shared/adapters/partner-center/token-provider';
+  certificateCredential,
+  type ClientCredential,
+} from '../shared/adapters/partner-center/msal-config';
+import { PartnerCenterTokenProvider } from '../shared/adapters/partner-center/token-provider';
 import { EngagementStore } from '../shared/adapters/storage/engagement-store';
 import { IdempotencyStore } from '../shared/adapters/storage/idempotency-store';
+import { KeyRing } from '../shared/adapters/storage/sealed-text';
 import { tableClient } from '../shared/adapters/storage/tables';
-
-export interface Services {
-  settings: Settings;
-  partnerCenter: PartnerCenterClient;
-  tokens: PartnerCenterTokenProvider;
-  idempotency: IdempotencyStore;
-  idempotencyTable: TableClient;
-  idempotencyPolicy: IdempotencyPolicy;
-  engagements: EngagementStore;
-  /** Proves who is calling (Entra ID tokens, or no one with AUTH_MODE none). */
-  callers: CallerAuthenticator;
-}
+import { TableTokenCachePlugin } from '../shared/adapters/storage/token-cache-plugin';
+import type { IdempotencyPolicy } from '../shared/application/create-referral';
+import type { Services } from '../shared/application/services';
+import { loadSettings, type Settings } from '../shared/config';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A reservation outlasts the Partner Center deadline by this much before another may take over. */
@@ -44,15 +33,59 @@ export function idempotencyPolicyFrom(settings: Settings): IdempotencyPolicy {
   };
 }
 
-export function createServices(settings: Settings, overrides: AccessOverrides = {}): Services {
-  const { client, tokens } = createPartnerCenterAccess(settings, overrides);
-  const idempotencyTable = tableClient(settings, settings.IDEMPOTENCY_TABLE);
+/** The integration user's MSAL cache, sealed with the configured keys, in its table. */
+export function tokenCachePlugin(settings: Settings): TableTokenCachePlugin {
+  return new TableTokenCachePlugin(
+    tableClient(settings, settings.TOKEN_CACHE_TABLE),
+    // One cache per app registration and tenant.
+    { partitionKey: settings.PARTNER_CENTER_TENANT_ID, rowKey: settings.PARTNER_CENTER_CLIENT_ID },
+    new KeyRing(
+      settings.TOKEN_CACHE_ENCRYPTION_KEY,
+      settings.TOKEN_CACHE_PREVIOUS_KEYS?.split(',') ?? [],
+    ),
+  );
+}
+
+/** Transports that must differ from the defaults (the local stand-ins' certificates, a proxy). */
+export interface ServiceOverrides {
+  fetch?: typeof fetch;
+  networkClient?: INetworkModule;
+  onAttempt?: (event: AttemptEvent) => void;
+}
+
+export function createServices(settings: Settings, overrides: ServiceOverrides = {}): Services {
+  const credential: ClientCredential = settings.PARTNER_CENTER_CLIENT_CERTIFICATE
+    ? certificateCredential(settings.PARTNER_CENTER_CLIENT_CERTIFICATE)
+    : { kind: 'secret', secret: settings.PARTNER_CENTER_CLIENT_SECRET ?? '' };
+  const tokens = new PartnerCenterTokenProvider({
+    clientId: settings.PARTNER_CENTER_CLIENT_ID,
+    tenantId: settings.PARTNER_CENTER_TENANT_ID,
+    authorityHost: settings.PARTNER_CENTER_AUTHORITY_HOST,
+    credential,
+    scopes: [settings.PARTNER_CENTER_SCOPE],
+    cachePlugin: tokenCachePlugin(settings),
+    ...(settings.PARTNER_CENTER_REFRESH_TOKEN
+      ? { initialRefreshToken: settings.PARTNER_CENTER_REFRESH_TOKEN }
+      : {}),
+    ...(settings.PARTNER_CENTER_USERNAME ? { username: settings.PARTNER_CENTER_USERNAME } : {}),
+    ...(overrides.networkClient ? { networkClient: overrides.networkClient } : {}),
+  });
+  const partnerCenter = new PartnerCenterClient({
+    baseUrl: settings.PARTNER_CENTER_API_URL,
+    tokens,
+    retry: {
+      maxAttempts: settings.PARTNER_CENTER_MAX_ATTEMPTS,
+      deadlineMs: settings.PARTNER_CENTER_DEADLINE_MS,
+      attemptTimeoutMs: settings.PARTNER_CENTER_ATTEMPT_TIMEOUT_MS,
+    },
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    ...(overrides.onAttempt ? { onAttempt: overrides.onAttempt } : {}),
+  });
   return {
     settings,
-    partnerCenter: client,
+    partnerCenter,
     tokens,
-    idempotency: new IdempotencyStore(idempotencyTable),
-    idempotencyTable,
+    idempotency: new IdempotencyStore(tableClient(settings, settings.IDEMPOTENCY_TABLE)),
     idempotencyPolicy: idempotencyPolicyFrom(settings),
     engagements: new EngagementStore(tableClient(settings, settings.ENGAGEMENT_TABLE)),
     callers: callerAuthenticator(settings, overrides.fetch),
@@ -65,9 +98,4 @@ let current: Services | undefined;
 export function getServices(): Services {
   current ??= createServices(loadSettings());
   return current;
-}
-
-/** Replaces the app's services (the local host wires its stand-ins in this way). */
-export function setServices(services: Services | undefined): void {
-  current = services;
 }

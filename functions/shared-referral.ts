@@ -1,34 +1,25 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { runStep } from '../shared/application/shared-referral/activities';
 import {
-  createMicrosoftReferralStep,
-  createPartnerReferralStep,
-  type StepDeps,
-} from '../shared/application/shared-referral/activities';
-import { sharedReferralOrchestrator } from '../shared/application/shared-referral/orchestrator';
-import {
-  MICROSOFT_REFERRAL_ACTIVITY,
-  PARTNER_REFERRAL_ACTIVITY,
   SHARED_REFERRAL_ORCHESTRATION,
+  SHARED_STEPS,
+  stepActivity,
   type StepInput,
 } from '../shared/application/shared-referral/flow';
+import { sharedReferralOrchestrator } from '../shared/application/shared-referral/orchestrator';
 import { createLogger } from '../shared/logging';
 import { getServices } from './services';
 
 df.app.orchestration(SHARED_REFERRAL_ORCHESTRATION, sharedReferralOrchestrator);
 
-function stepDeps(input: StepInput, context: InvocationContext, operation: string): StepDeps {
-  const { partnerCenter, engagements } = getServices();
-  const log = createLogger(context, { correlationId: input.correlationId, operation });
-  return { partnerCenter, engagements, log };
+for (const step of SHARED_STEPS) {
+  const name = stepActivity(step);
+  df.app.activity(name, {
+    handler: (input: StepInput, context: InvocationContext) => {
+      const { partnerCenter, engagements } = getServices();
+      const log = createLogger(context, { correlationId: input.correlationId, operation: name });
+      return runStep({ partnerCenter, engagements, log }, step, input);
+    },
+  });
 }
-
-df.app.activity(PARTNER_REFERRAL_ACTIVITY, {
-  handler: (input: StepInput, context: InvocationContext) =>
-    createPartnerReferralStep(stepDeps(input, context, PARTNER_REFERRAL_ACTIVITY), input),
-});
-
-df.app.activity(MICROSOFT_REFERRAL_ACTIVITY, {
-  handler: (input: StepInput, context: InvocationContext) =>
-    createMicrosoftReferralStep(stepDeps(input, context, MICROSOFT_REFERRAL_ACTIVITY), input),
-});

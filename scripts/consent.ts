@@ -2,11 +2,9 @@
  * `npm run consent`: an operator's one-time command (not deployed) that signs the integration
  * user in and stores the token cache. It talks to the operator's terminal.
  */
-import { loadSettings } from '../shared/config';
-import { tokenCacheKey, tokenCacheKeyRing } from '../shared/adapters/partner-center/access';
+import { tokenCachePlugin } from '../functions/services';
 import { runConsent } from '../shared/adapters/partner-center/consent';
-import { tableClient } from '../shared/adapters/storage/tables';
-import { TableTokenCachePlugin } from '../shared/adapters/storage/token-cache-plugin';
+import { loadSettings } from '../shared/config';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -15,11 +13,7 @@ async function main(): Promise<void> {
     tenantId: settings.PARTNER_CENTER_TENANT_ID,
     authorityHost: settings.PARTNER_CENTER_AUTHORITY_HOST,
     scopes: [settings.PARTNER_CENTER_SCOPE],
-    cachePlugin: new TableTokenCachePlugin(
-      tableClient(settings, settings.TOKEN_CACHE_TABLE),
-      tokenCacheKey(settings),
-      tokenCacheKeyRing(settings),
-    ),
+    cachePlugin: tokenCachePlugin(settings),
     print: (line) => console.log(line),
   });
   console.log(

@@ -57,6 +57,8 @@ export const SettingsSchema = z
     AUTH_AUDIENCE: optionalText,
     AUTH_JWKS_URI: optionalText.pipe(url.optional()),
     IDEMPOTENCY_TTL_DAYS: positiveInt(30),
+    SHARED_STEP_MAX_ATTEMPTS: positiveInt(5),
+    SHARED_STEP_RETRY_MS: positiveInt(5000),
     IDEMPOTENCY_WAIT_MS: z.coerce
       .number({ error: 'must be a whole number' })
       .int()

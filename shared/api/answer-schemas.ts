@@ -1,45 +1,18 @@
 /**
  * The shapes of the gateway's answers as zod schemas: the API description for Power Automate
  * (`npm run connector`) is generated from these and the referral contract, and the end-to-end
- * tests parse real answers with them, so the description cannot drift from what is sent.
+ * tests parse real answers with them, so the description cannot drift from what is sent. The
+ * answers' TypeScript types are inferred from the same schemas.
  */
 import { z } from 'zod';
-import { ReferralSchema, TargetSchema } from '../contract/schema';
+import { EngagementMappingSchema, SharedReferralOutcomeSchema } from '../contract/engagement';
+import { ErrorEnvelopeSchema } from '../contract/errors';
 
-const text = (description: string) => z.string().describe(description);
-
-export const ErrorEnvelopeSchema = z
-  .object({
-    error: z.object({
-      code: text('What went wrong, for flows to branch on, e.g. invalidRequest, unauthorized.'),
-      message: text('What went wrong and what to do, in words.'),
-      target: text('Where: referral, request, Authorization, a header or route parameter.'),
-      details: z
-        .array(
-          z.object({
-            path: text('JSON path of the offending value, e.g. $.customerProfile.team[0].email.'),
-            code: text('What is wrong with it, e.g. required, invalidValue.'),
-            message: text('What is wrong and what is allowed.'),
-          }),
-        )
-        .describe('Every problem found, when there are several.'),
-      upstream: z
-        .object({
-          status: z.number().int().describe("Partner Center's HTTP status."),
-          code: z.string().optional(),
-          message: z.string().optional(),
-          requestId: z.string().optional(),
-          clientRequestId: z.string().optional(),
-        })
-        .optional()
-        .describe('What Partner Center answered, when the failure comes from it.'),
-    }),
-  })
-  .describe('The error envelope of every failure.');
+export { EngagementMappingSchema, ErrorEnvelopeSchema, SharedReferralOutcomeSchema };
 
 export const OperationRunningSchema = z
   .object({
-    operationId: text('The shared referral operation; poll its Location.'),
+    operationId: z.string().describe('The shared referral operation; poll its Location.'),
     state: z.literal('running'),
     step: z
       .enum(['partnerReferral', 'microsoftReferral', 'completed', 'failed'])
@@ -48,38 +21,7 @@ export const OperationRunningSchema = z
   })
   .describe('A shared referral still being created.');
 
-export const SharedReferralOutcomeSchema = z
-  .object({
-    operationId: text('The shared referral operation.'),
-    engagementId: text('The engagement both referrals belong to.'),
-    partnerReferral: ReferralSchema.describe('Your referral (step 1).'),
-    microsoftReferral: ReferralSchema.describe('The connected referral for Microsoft (step 2).'),
-  })
-  .describe('A shared referral, both steps done.');
-
-export const EngagementMappingSchema = z
-  .object({
-    engagementId: z.string(),
-    state: z.enum(['partnerReferralCreated', 'complete']),
-    operationId: z.string(),
-    externalReferenceId: z.string().optional(),
-    caller: text("The Entra object id of the caller that created it ('anonymous' locally)."),
-    callerAppId: z.string().optional(),
-    callerName: z.string().optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    referrals: z.array(
-      z.object({
-        role: z.enum(['partner', 'microsoft']),
-        referralId: z.string(),
-        target: TargetSchema.optional(),
-        createdAt: z.string(),
-        status: z.string().optional().describe('With refresh=true: the current status.'),
-        substatus: z.string().optional().describe('With refresh=true: the current substatus.'),
-      }),
-    ),
-  })
-  .describe('The referrals of an engagement created through this gateway.');
+export type OperationRunning = z.infer<typeof OperationRunningSchema>;
 
 const CheckSchema = z.object({
   status: z.enum(['ok', 'failed']),
@@ -93,3 +35,5 @@ export const HealthSchema = z
     checks: z.object({ configuration: CheckSchema, tableStorage: CheckSchema }),
   })
   .describe('Whether the gateway can serve: configuration and Table Storage.');
+
+export type HealthAnswer = z.infer<typeof HealthSchema>;

@@ -1,15 +1,17 @@
 /**
  * Wraps a gateway route: a correlation id and a logger per request, the caller proven and
- * authorized before anything else, every failure answered in the error envelope, and one
- * completion log line with the status, the caller's ids and the duration.
+ * authorized before anything else, every failure answered in the error envelope (through the one
+ * mapper in responses.ts), and one completion log line with the status, the caller's ids and the
+ * duration.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { authorize, CallerRejected } from '../adapters/caller/authenticate';
-import { ANONYMOUS, type Caller, type Permission } from '../adapters/caller/caller';
+import { authorize } from '../adapters/caller/authenticate';
+import type { Services } from '../application/services';
+import { ANONYMOUS, type Caller } from '../contract/caller';
 import { createLogger, type Logger } from '../logging';
-import { getServices, type Services } from '../../functions/services';
 import { correlationIdFrom } from './correlation';
-import { asGatewayError, errorResponse } from './responses';
+import { answerFor, errorResponse } from './responses';
+import type { RouteSpec } from './route-table';
 
 export interface RequestScope {
   correlationId: string;
@@ -17,13 +19,8 @@ export interface RequestScope {
   context: InvocationContext;
   /** The proven caller; `anonymous` on routes open to all (health). */
   caller: Caller;
-}
-
-export interface RouteAccess {
-  /** What the caller must hold; routes without one are open to all (health only). */
-  permission?: Permission;
-  services?: () => Services;
-  now?: () => number;
+  /** The app's collaborators; a route open to all resolves them itself (health reports them). */
+  services: () => Services;
 }
 
 export type GatewayHandler = (
@@ -32,32 +29,32 @@ export type GatewayHandler = (
 ) => Promise<HttpResponseInit>;
 
 export function httpHandler(
-  operation: string,
+  route: RouteSpec & { name: string },
+  services: () => Services,
   handler: GatewayHandler,
-  access: RouteAccess = {},
+  now: () => number = () => Date.now(),
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  const now = access.now ?? (() => Date.now());
-  const services = access.services ?? getServices;
   return async (request, context) => {
     const started = now();
     const correlationId = correlationIdFrom(request.headers);
+    const operation = route.name;
     let log = createLogger(context, { correlationId, operation });
     let response: HttpResponseInit;
     try {
       let caller = ANONYMOUS;
-      if (access.permission) {
+      if (route.permission) {
         caller = await services().callers.authenticate(request.headers.get('authorization'));
         log = createLogger(context, { correlationId, operation, ...callerFields(caller) });
-        authorize(caller, access.permission);
+        authorize(caller, route.permission);
       }
-      response = await handler(request, { correlationId, log, context, caller });
+      response = await handler(request, { correlationId, log, context, caller, services });
     } catch (error) {
-      const failure = asGatewayError(error, correlationId);
-      const fields = { status: failure.status, code: failure.envelope.error.code };
+      const failure = answerFor(error, correlationId);
+      const fields = { status: failure.status, code: failure.body.code };
       // Unexpected: the type and message help operators; request data never reaches here.
-      if (failure !== error) log.error('request.crashed', { ...fields, reason: describe(error) });
-      else if (failure.status >= 500) log.error('request.failed', fields);
-      else if (failure instanceof CallerRejected) {
+      if (failure.log === 'crashed') log.error('request.crashed', { ...fields, reason: failure.reason });
+      else if (failure.log === 'failed') log.error('request.failed', fields);
+      else if (failure.log === 'unauthenticated') {
         log.warn('request.unauthenticated', { ...fields, reason: failure.reason });
       } else log.warn('request.rejected', fields);
       response = errorResponse(failure, correlationId);
@@ -70,9 +67,4 @@ export function httpHandler(
 /** The caller's ids for the logs: object id and client app id, never a name. */
 function callerFields(caller: Caller) {
   return { callerId: caller.objectId, ...(caller.appId ? { callerAppId: caller.appId } : {}) };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
-  return typeof error;
 }

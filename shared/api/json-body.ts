@@ -3,8 +3,9 @@
  * anything is parsed, and a syntax error is answered with its position, never with the text.
  */
 import type { HttpRequest } from '@azure/functions';
-import { errorEnvelope, GatewayError } from '../contract/errors';
+import { errorBody } from '../contract/errors';
 import { lineAndColumn, locateJsonError } from './json-locate';
+import { HttpFailure } from './responses';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** A referral nests five levels at most; anything far deeper is hostile. */
@@ -12,8 +13,8 @@ export const MAX_NESTING_DEPTH = 32;
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
-function requestError(status: number, code: string, message: string): GatewayError {
-  return new GatewayError(status, errorEnvelope(code, message, 'request'));
+function requestError(status: number, code: string, message: string): HttpFailure {
+  return new HttpFailure(status, errorBody(code, message, 'request'));
 }
 
 export async function readJsonBody(
@@ -65,9 +66,9 @@ export async function readJsonBody(
   } catch {
     const position = Math.max(0, locateJsonError(text));
     const { line, column } = lineAndColumn(text, position);
-    throw new GatewayError(
+    throw new HttpFailure(
       400,
-      errorEnvelope(
+      errorBody(
         'invalidJson',
         `The body is not valid JSON: syntax error at line ${line}, column ${column} (position ${position}).`,
         'request',

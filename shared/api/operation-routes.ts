@@ -3,18 +3,17 @@
  * itself: 202 with Location and Retry-After while running, then the final answer at Location.
  */
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { errorEnvelope, GatewayError } from '../contract/errors';
 import {
   operationState,
-  type OperationState,
+  waitForOperation,
   type OperationStatus,
   type Orchestrations,
 } from '../application/shared-referral/operations';
-import type { GatewayHandler } from './handler';
+import { errorBody, Failure } from '../contract/errors';
 import { isGuid } from '../contract/guid';
-import { errorResponse, jsonResponse } from './responses';
-import { attemptLogger } from '../adapters/partner-center/attempt-log';
-import { getServices, type Services } from '../../functions/services';
+import type { OperationRunning } from './answer-schemas';
+import type { GatewayHandler } from './handler';
+import { errorResponse, jsonResponse, stepFailureAnswer } from './responses';
 
 export const MAX_PREFER_WAIT_SECONDS = 100;
 const POLL_AFTER_SECONDS = 2;
@@ -36,31 +35,39 @@ export function operationResponse(
   correlationId: string,
 ): HttpResponseInit {
   // Just started and not visible yet: it is running.
-  const state: OperationState = status
+  const state = status
     ? operationState(operationId, status)
-    : { state: 'running', operationId, progress: undefined };
+    : { state: 'running' as const, operationId, progress: undefined };
   if (state.state === 'completed') {
     return jsonResponse(201, state.output, correlationId, {
       location: engagementLocation(state.output.engagementId),
     });
   }
-  if (state.state === 'failed') {
-    return errorResponse(
-      new GatewayError(state.failure.status, state.failure.envelope),
-      correlationId,
-    );
-  }
-  return jsonResponse(
-    202,
-    {
-      operationId,
-      state: 'running',
-      step: state.progress?.step ?? 'partnerReferral',
-      ...(state.progress?.engagementId ? { engagementId: state.progress.engagementId } : {}),
-    },
-    correlationId,
-    { location: operationLocation(operationId), 'retry-after': String(POLL_AFTER_SECONDS) },
-  );
+  if (state.state === 'failed') return errorResponse(stepFailureAnswer(state.failure), correlationId);
+  const running: OperationRunning = {
+    operationId,
+    state: 'running',
+    step: state.progress?.step ?? 'partnerReferral',
+    ...(state.progress?.engagementId ? { engagementId: state.progress.engagementId } : {}),
+  };
+  return jsonResponse(202, running, correlationId, {
+    location: operationLocation(operationId),
+    'retry-after': String(POLL_AFTER_SECONDS),
+  });
+}
+
+/** The answer to a shared create: at once (202), or within the caller's `Prefer: wait`. */
+export async function followOperation(
+  orchestrations: Orchestrations,
+  operationId: string,
+  prefer: string | null,
+  correlationId: string,
+): Promise<HttpResponseInit> {
+  const waitMs = preferredWaitMs(prefer);
+  const status = await waitForOperation(orchestrations, operationId, waitMs);
+  const answer = operationResponse(operationId, status, correlationId);
+  if (waitMs > 0) answer.headers = { ...answer.headers, 'preference-applied': `wait=${waitMs / 1000}` };
+  return answer;
 }
 
 export function getOperationRoute(
@@ -69,9 +76,9 @@ export function getOperationRoute(
   return async (request, { correlationId, context }) => {
     const operationId = request.params.operationId ?? '';
     const notFound = () =>
-      new GatewayError(
-        404,
-        errorEnvelope(
+      new Failure(
+        'notFound',
+        errorBody(
           'operationNotFound',
           `There is no shared referral operation with id '${operationId.slice(0, 64)}'.`,
           'operationId',
@@ -81,38 +88,5 @@ export function getOperationRoute(
     const status = await orchestrationsFor(context).status(operationId);
     if (!status) throw notFound();
     return operationResponse(operationId, status, correlationId);
-  };
-}
-
-export function getEngagementRoute(services: () => Services = getServices): GatewayHandler {
-  return async (request, { correlationId, log }) => {
-    const engagementId = request.params.engagementId ?? '';
-    const { engagements, partnerCenter } = services();
-    const mapping = isGuid(engagementId)
-      ? await engagements.getEngagement(engagementId)
-      : undefined;
-    if (!mapping) {
-      throw new GatewayError(
-        404,
-        errorEnvelope(
-          'engagementNotFound',
-          `No engagement with id '${engagementId.slice(0, 64)}' was recorded by this gateway.`,
-          'engagementId',
-        ),
-      );
-    }
-    if (request.query.get('refresh') !== 'true') return jsonResponse(200, mapping, correlationId);
-    const referrals = await Promise.all(
-      mapping.referrals.map(async (entry) => {
-        const current = await partnerCenter.getReferral(entry.referralId, {
-          correlationId,
-          onAttempt: attemptLogger(log),
-        });
-        return current
-          ? { ...entry, status: current.status, substatus: current.substatus }
-          : { ...entry, status: 'notFound' };
-      }),
-    );
-    return jsonResponse(200, { ...mapping, referrals }, correlationId);
   };
 }

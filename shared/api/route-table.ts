@@ -1,8 +1,8 @@
 /**
- * Every HTTP route of the gateway in one place: the function files register these, and the API
- * description for Power Automate is generated from them.
+ * Every HTTP route of the gateway in one place: the function files register these (the name is
+ * the function's), and the API description for Power Automate is generated from them.
  */
-import type { Permission } from '../adapters/caller/caller';
+import type { Permission } from '../contract/caller';
 
 export interface RouteSpec {
   route: string;
@@ -11,7 +11,7 @@ export interface RouteSpec {
   permission?: Permission;
 }
 
-export const ROUTES = {
+const SPECS = {
   createReferral: { route: 'referrals', method: 'POST', permission: 'Referrals.Create' },
   getReferral: { route: 'referrals/{id}', method: 'GET', permission: 'Referrals.Read' },
   getReferralOperation: {
@@ -27,4 +27,10 @@ export const ROUTES = {
   health: { route: 'health', method: 'GET' },
 } as const satisfies Record<string, RouteSpec>;
 
-export type RouteName = keyof typeof ROUTES;
+export type RouteName = keyof typeof SPECS;
+/** A route with its function's name; `N` keeps the literal spec where it is known. */
+export type NamedRoute<N extends RouteName = RouteName> = RouteSpec & (typeof SPECS)[N] & { name: N };
+
+export const ROUTES = Object.fromEntries(
+  Object.entries(SPECS).map(([name, spec]) => [name, { ...spec, name }]),
+) as { [N in RouteName]: NamedRoute<N> };

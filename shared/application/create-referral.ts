@@ -4,18 +4,19 @@
  * The key is reserved in Table Storage before Partner Center is called, with a fresh upstream
  * `request-id` stored in the reservation. Whoever holds the reservation calls Partner Center with
  * that `request-id` and stores the outcome; repeats replay it. If the holder dies midway, its
- * lease runs out and the next repeat takes over and re-sends with the *same* `request-id`, which
- * Partner Center deduplicates: the key is never stranded and nothing is created twice.
+ * lease runs out and the next repeat takes over and re-sends with the *same* `request-id`, as the
+ * Partner Center docs ask of a retry: the key is never stranded.
  */
-import { callerRecordOf, type CallerRecord } from '../adapters/caller/caller';
 import { createHash, randomUUID } from 'node:crypto';
-import { errorEnvelope, GatewayError } from '../contract/errors';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { callerRecordOf, type CallerRecord } from '../contract/caller';
+import { PartnerCenterError } from '../adapters/partner-center/errors';
 import type { Logger } from '../logging';
 import { attemptLogger } from '../adapters/partner-center/attempt-log';
 import type { CallOptions } from '../adapters/partner-center/client';
 import type { Referral, ReferralCreateRequest } from '../contract/schema';
 import type { IdempotencyRecord, IdempotencyStore } from '../adapters/storage/idempotency-store';
-import type { IdempotencyKey } from './idempotency-key';
+import { keyInFlight, keyReused, type IdempotencyKey } from './idempotency-key';
 
 export interface ReferralCreator {
   createReferral(
@@ -57,21 +58,17 @@ export interface CreatedReferral {
   replayed: boolean;
 }
 
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** The same logical request hashes the same however it was spelled (aliases, key order). */
 export function requestHash(referral: ReferralCreateRequest): string {
   return createHash('sha256').update(JSON.stringify(referral)).digest('hex');
 }
 
 /**
- * Partner Center refused the request itself (a business 4xx): nothing was created, so the key
- * can be forgotten and the caller may correct the request and send it again under the same key.
+ * Partner Center refused the request itself: nothing was created, so the key can be forgotten and
+ * the caller may correct the request and send it again under the same key.
  */
-export function definitelyNotCreated(error: unknown): boolean {
-  const upstream = error instanceof GatewayError ? error.envelope.error.upstream : undefined;
-  if (!upstream) return false;
-  return upstream.status >= 400 && upstream.status < 500 && ![408, 429].includes(upstream.status);
+function definitelyNotCreated(error: unknown): boolean {
+  return error instanceof PartnerCenterError && error.failure.created === 'no';
 }
 
 export async function createReferralOnce(
@@ -142,18 +139,7 @@ export async function createReferralOnce(
   for (;;) {
     if (current.reserved) return createUnder(current.record);
     const record = current.record;
-    if (record.requestHash !== hash) {
-      throw new GatewayError(
-        409,
-        errorEnvelope(
-          'idempotencyKeyReused',
-          key.source === 'header'
-            ? 'This Idempotency-Key was already used for a different request. Send the original request again to get its answer, or use a new key for a new referral.'
-            : `A different request with this externalReferenceId and type was already received. Send the original request again to get its answer, or give the new referral its own externalReferenceId or an Idempotency-Key header.`,
-          key.source === 'header' ? 'Idempotency-Key' : 'externalReferenceId',
-        ),
-      );
-    }
+    if (record.requestHash !== hash) throw keyReused(key);
     if (record.state === 'completed' && record.outcome) {
       log.info('idempotency.replayed', {
         keySource: key.source,
@@ -176,16 +162,9 @@ export async function createReferralOnce(
         return createUnder(taken);
       }
     } else if (now() + policy.pollMs > waitUntil) {
-      throw new GatewayError(
-        409,
-        errorEnvelope(
-          'idempotencyRequestInFlight',
-          'An earlier request with the same idempotency key is still being processed. Send this request again after the Retry-After interval to get its answer.',
-          key.source === 'header' ? 'Idempotency-Key' : 'externalReferenceId',
-        ),
-        // Usually done well before its lease ends; a short interval gets the answer sooner.
-        Math.min(10, Math.max(1, Math.ceil((record.leaseUntil.getTime() - now()) / 1000))),
-      );
+      // Usually done well before its lease ends; a short interval gets the answer sooner.
+      const leaseLeft = Math.ceil((record.leaseUntil.getTime() - now()) / 1000);
+      throw keyInFlight(key, Math.min(10, Math.max(1, leaseLeft)));
     } else {
       await sleep(policy.pollMs);
     }

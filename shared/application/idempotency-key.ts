@@ -1,11 +1,10 @@
 /**
- * Which key makes two creates "the same logical request": the caller's `Idempotency-Key` header,
- * else the referral's own `externalReferenceId` with its type, else none (not deduplicated).
+ * Which key makes two creates "the same logical request": the caller's `Idempotency-Key`, else
+ * the referral's own `externalReferenceId` with its type, else none (not deduplicated).
  */
-import { errorEnvelope, GatewayError } from '../contract/errors';
+import { errorBody, Failure } from '../contract/errors';
 import type { ReferralCreateRequest } from '../contract/schema';
 
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 export interface IdempotencyKey {
@@ -16,17 +15,20 @@ export interface IdempotencyKey {
 // Visible ASCII only: the key is echoed in logs and stored, so no control characters.
 const KEY_PATTERN = /^[\x21-\x7E]+$/;
 
+const keyTarget = (key: IdempotencyKey) =>
+  key.source === 'header' ? 'Idempotency-Key' : 'externalReferenceId';
+
+/** The key of a create: `given` is the caller's Idempotency-Key, null when none was sent. */
 export function idempotencyKeyFor(
-  headers: { get(name: string): string | null },
+  given: string | null,
   referral: Pick<ReferralCreateRequest, 'externalReferenceId' | 'type'>,
 ): IdempotencyKey | undefined {
-  const header = headers.get(IDEMPOTENCY_KEY_HEADER);
-  if (header !== null) {
-    const value = header.trim();
+  if (given !== null) {
+    const value = given.trim();
     if (value === '' || value.length > MAX_IDEMPOTENCY_KEY_LENGTH || !KEY_PATTERN.test(value)) {
-      throw new GatewayError(
-        400,
-        errorEnvelope(
+      throw new Failure(
+        'invalidRequest',
+        errorBody(
           'invalidIdempotencyKey',
           `The Idempotency-Key header must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters without spaces (a GUID is a good choice).`,
           'Idempotency-Key',
@@ -38,4 +40,31 @@ export function idempotencyKeyFor(
   const external = referral.externalReferenceId?.trim();
   if (external) return { value: `${referral.type}:${external}`, source: 'externalReferenceId' };
   return undefined;
+}
+
+/** The key was already used for a different request (independent or shared alike). */
+export function keyReused(key: IdempotencyKey): Failure {
+  return new Failure(
+    'conflict',
+    errorBody(
+      'idempotencyKeyReused',
+      key.source === 'header'
+        ? 'This Idempotency-Key was already used for a different request. Send the original request again to get its answer, or use a new key for a new referral.'
+        : 'A different request with this externalReferenceId and type was already received. Send the original request again to get its answer, or give the new referral its own externalReferenceId or an Idempotency-Key header.',
+      keyTarget(key),
+    ),
+  );
+}
+
+/** An earlier request with the same key is still being processed. */
+export function keyInFlight(key: IdempotencyKey, retryAfterSeconds: number): Failure {
+  return new Failure(
+    'busy',
+    errorBody(
+      'idempotencyRequestInFlight',
+      'An earlier request with the same idempotency key is still being processed. Send this request again after the Retry-After interval to get its answer.',
+      keyTarget(key),
+    ),
+    retryAfterSeconds,
+  );
 }

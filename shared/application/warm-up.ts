@@ -4,10 +4,9 @@
  * started together when the app starts, so a cold instance answers its first request sooner.
  * Best effort: a failure here is only logged; the request that needs the step reports it.
  */
-import { GatewayError } from '../contract/errors';
+import { PartnerCenterError } from '../adapters/partner-center/errors';
 import { createLogger, type LogSink } from '../logging';
-import { getServices, type Services } from '../../functions/services';
-import { ensureTable } from '../adapters/storage/ensure-table';
+import type { Services } from './services';
 
 export async function warmUp(services: Services, sink: LogSink): Promise<void> {
   const log = createLogger(sink, { operation: 'warmUp' });
@@ -15,7 +14,7 @@ export async function warmUp(services: Services, sink: LogSink): Promise<void> {
   const outcomes = await Promise.allSettled([
     services.callers.warmUp(),
     services.tokens.getAccessToken(),
-    ensureTable(services.idempotencyTable),
+    services.idempotency.ready(),
     services.engagements.ready(),
   ]);
   const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -25,8 +24,8 @@ export async function warmUp(services: Services, sink: LogSink): Promise<void> {
   }
   const first = failed[0]?.reason as unknown;
   const reason =
-    first instanceof GatewayError
-      ? first.envelope.error.code
+    first instanceof PartnerCenterError
+      ? first.failure.kind
       : first instanceof Error
         ? first.name
         : 'unknown';
@@ -34,7 +33,7 @@ export async function warmUp(services: Services, sink: LogSink): Promise<void> {
 }
 
 /** Starts the warm-up without waiting for it; a misconfigured app is left to health to report. */
-export function startWarmUp(sink: LogSink, services: () => Services = getServices): void {
+export function startWarmUp(sink: LogSink, services: () => Services): void {
   let resolved: Services;
   try {
     resolved = services();

@@ -1,34 +1,58 @@
 /**
- * The one error envelope every answer of this product uses. It mirrors Partner Center's own
- * `{ error: { code, message, target, ... } }` so a flow can branch on `error.code` for both.
+ * The one error envelope every answer of this product uses, and the failure the layers below the
+ * HTTP edge raise. It mirrors Partner Center's own `{ error: { code, message, target, ... } }` so a
+ * flow can branch on `error.code` for both. Failures name a kind, never an HTTP status: the edge
+ * alone decides how each kind is answered.
  */
-export interface ErrorDetail {
-  /** JSON path of the offending value, e.g. `$.customerProfile.team[0].email`. */
-  path: string;
-  code: string;
-  message: string;
-}
+import { z } from 'zod';
+const text = (description: string) => z.string().describe(description);
 
+export const ErrorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      code: text('What went wrong, for flows to branch on, e.g. invalidRequest, unauthorized.'),
+      message: text('What went wrong and what to do, in words.'),
+      target: text('Where: referral, request, Authorization, a header or route parameter.'),
+      details: z
+        .array(
+          z.object({
+            path: text('JSON path of the offending value, e.g. $.customerProfile.team[0].email.'),
+            code: text('What is wrong with it, e.g. required, invalidValue.'),
+            message: text('What is wrong and what is allowed.'),
+          }),
+        )
+        .describe('Every problem found, when there are several.'),
+      upstream: z
+        .object({
+          status: z.number().int().describe("Partner Center's HTTP status."),
+          code: z.string().optional(),
+          message: z.string().optional(),
+          requestId: z.string().optional(),
+          innerError: z.unknown().optional().describe("Partner Center's own details, as sent."),
+        })
+        .optional()
+        .describe('What Partner Center answered, when the failure comes from it.'),
+    }),
+  })
+  .describe('The error envelope of every failure.');
+
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
+export type ErrorBody = ErrorEnvelope['error'];
+/** One problem: the JSON path of the offending value, e.g. `$.customerProfile.team[0].email`. */
+export type ErrorDetail = ErrorBody['details'][number];
 /** What Partner Center said, kept verbatim (minus anything sensitive) when an error came from it. */
-export interface UpstreamError {
-  status: number;
-  code?: string;
-  message?: string;
-  requestId?: string;
-  clientRequestId?: string;
-  innerError?: unknown;
-}
+export type UpstreamError = NonNullable<ErrorBody['upstream']>;
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  target: string;
-  details: ErrorDetail[];
-  upstream?: UpstreamError;
-}
-
-export interface ErrorEnvelope {
-  error: ErrorBody;
+export function errorBody(
+  code: string,
+  message: string,
+  target: string,
+  details: ErrorDetail[] = [],
+  upstream?: UpstreamError,
+): ErrorBody {
+  const error: ErrorBody = { code, message, target, details };
+  if (upstream) error.upstream = upstream;
+  return error;
 }
 
 export function errorEnvelope(
@@ -38,31 +62,35 @@ export function errorEnvelope(
   details: ErrorDetail[] = [],
   upstream?: UpstreamError,
 ): ErrorEnvelope {
-  const error: ErrorBody = { code, message, target, details };
-  if (upstream) error.upstream = upstream;
-  return { error };
+  return { error: errorBody(code, message, target, details, upstream) };
 }
 
-/** A failure that already knows how it should be answered: the HTTP status and the envelope. */
-export class GatewayError extends Error {
-  readonly status: number;
-  readonly envelope: ErrorEnvelope;
-  /** Seconds the caller should wait before trying again, when that is known. */
-  readonly retryAfterSeconds?: number;
-  /** Headers the answer must carry, e.g. `WWW-Authenticate` on a 401. */
-  readonly headers: Record<string, string>;
+/**
+ * What went wrong, in the application's words:
+ * - `invalidRequest`: the caller's request is wrong; sending it again cannot help.
+ * - `notFound`: what the caller named does not exist.
+ * - `conflict`: the request contradicts an earlier one (e.g. a reused idempotency key).
+ * - `busy`: an earlier request with the same key is still running; try again shortly.
+ * - `stepFailed`: a step of the shared flow kept failing; sending the request again finishes it.
+ * - `internal`: the gateway failed in a way it cannot explain to the caller.
+ */
+export type FailureKind =
+  | 'invalidRequest'
+  | 'notFound'
+  | 'conflict'
+  | 'busy'
+  | 'stepFailed'
+  | 'internal';
 
+/** A failure the caller must hear about, in the envelope's terms. */
+export class Failure extends Error {
+  override name = 'Failure';
   constructor(
-    status: number,
-    envelope: ErrorEnvelope,
-    retryAfterSeconds?: number,
-    headers: Record<string, string> = {},
+    readonly kind: FailureKind,
+    readonly body: ErrorBody,
+    /** Seconds the caller should wait before trying again, when that is known. */
+    readonly retryAfterSeconds?: number,
   ) {
-    super(envelope.error.message);
-    this.name = 'GatewayError';
-    this.status = status;
-    this.envelope = envelope;
-    this.headers = headers;
-    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
+    super(body.message);
   }
 }

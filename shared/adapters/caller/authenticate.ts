@@ -1,38 +1,36 @@
 /**
- * Proves and authorizes the caller of a request. A missing or bad token is answered 401 with
- * `WWW-Authenticate: Bearer` and no hint of which check failed (RFC 6750); a valid token without
- * the permission a route needs is answered 403.
+ * Proves and authorizes the caller of a request. Failures are typed: `CallerRejected` (no proof;
+ * its reason is for the logs only, never for the caller, RFC 6750) and `CallerForbidden` (proven,
+ * but without the permission a route needs); the HTTP edge answers them 401 and 403.
  */
 import type { Settings } from '../../config';
-import { errorEnvelope, GatewayError } from '../../contract/errors';
-import { ANONYMOUS, type Caller, type Permission } from './caller';
+import { ANONYMOUS, type Caller, type Permission } from '../../contract/caller';
 import { EntraTokenValidator, InvalidTokenError } from './token-validator';
 
 export interface CallerAuthenticator {
-  /** The caller behind an `Authorization` header; throws a 401 GatewayError when unproven. */
+  /** The caller behind an `Authorization` header; throws CallerRejected when unproven. */
   authenticate(authorization: string | null): Promise<Caller>;
   /** Prepares what the first authentication needs (e.g. the issuer's keys). */
   warmUp(): Promise<void>;
 }
 
-const REALM = 'Bearer realm="referral-gateway"';
-
-/** A 401; `reason` says which check failed, for the logs only. */
-export class CallerRejected extends GatewayError {
+/** No proof of the caller; `reason` says which check failed, for the logs only. */
+export class CallerRejected extends Error {
+  override name = 'CallerRejected';
   constructor(
     readonly reason: string,
-    error?: 'invalid_token' | 'invalid_request',
+    /** The RFC 6750 error code, when the request carried a token at all. */
+    readonly error?: 'invalid_token' | 'invalid_request',
   ) {
-    super(
-      401,
-      errorEnvelope(
-        'unauthorized',
-        'A valid Microsoft Entra ID access token for this API is required: send it as Authorization: Bearer <token>.',
-        'Authorization',
-      ),
-      undefined,
-      { 'www-authenticate': error ? `${REALM}, error="${error}"` : REALM },
-    );
+    super(`caller rejected: ${reason}`);
+  }
+}
+
+/** A proven caller without the permission a route needs. */
+export class CallerForbidden extends Error {
+  override name = 'CallerForbidden';
+  constructor(readonly permission: Permission) {
+    super(`caller lacks ${permission}`);
   }
 }
 
@@ -76,15 +74,5 @@ export function callerAuthenticator(
 }
 
 export function authorize(caller: Caller, permission: Permission): void {
-  if (caller.permissions.has(permission)) return;
-  throw new GatewayError(
-    403,
-    errorEnvelope(
-      'forbidden',
-      `The caller lacks the ${permission} permission: assign it the ${permission} app role, or consent the ${permission} scope for its client app.`,
-      'Authorization',
-    ),
-    undefined,
-    { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="${permission}"` },
-  );
+  if (!caller.permissions.has(permission)) throw new CallerForbidden(permission);
 }

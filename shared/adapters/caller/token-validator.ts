@@ -5,7 +5,7 @@
  * RS256/PS256 only (never `none` or HMAC), and the token type (an access token, not an ID token).
  */
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose';
-import { PERMISSIONS, type Caller, type Permission } from './caller';
+import { PERMISSIONS, type Caller, type Permission } from '../../contract/caller';
 
 export interface TokenValidatorOptions {
   issuer: string;

@@ -4,9 +4,9 @@
  * the service's idempotency handle, so a retried create never creates twice.
  */
 import { randomUUID } from 'node:crypto';
-import type { GatewayError } from '../../contract/errors';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Referral, ReferralCreateRequest, ReferralList } from '../../contract/schema';
-import { partnerCenterError, type UpstreamFailure } from './errors';
+import { PartnerCenterError, partnerCenterFailure, type AttemptFailure } from './errors';
 import {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,
@@ -69,7 +69,6 @@ export interface ReferralFilter {
   top?: number;
 }
 
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** OData string literal: single quotes doubled. */
 const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -91,7 +90,7 @@ export class PartnerCenterClient {
     this.now = options.now ?? (() => Date.now());
   }
 
-  /** Creates a referral. Safe to call again with the same `requestId`: Partner Center deduplicates. */
+  /** Creates a referral; a re-send of one logical create carries the same `requestId`. */
   async createReferral(
     referral: ReferralCreateRequest,
     options: CallOptions = {},
@@ -118,7 +117,7 @@ export class PartnerCenterClient {
       );
       return body;
     } catch (error) {
-      if ((error as GatewayError).status === 404) return undefined;
+      if (error instanceof PartnerCenterError && error.failure.status === 404) return undefined;
       throw error;
     }
   }
@@ -154,7 +153,7 @@ export class PartnerCenterClient {
     const deadline = started + (options.deadlineMs ?? this.policy.deadlineMs);
     const serialized = payload === undefined ? undefined : JSON.stringify(payload);
     let refreshedToken = false;
-    let failure: UpstreamFailure = { kind: 'timeout', requestId };
+    let failure: AttemptFailure = { kind: 'timeout', requestId };
 
     for (let attempt = 1; attempt <= this.policy.maxAttempts; attempt++) {
       const remaining = deadline - this.now();
@@ -256,7 +255,7 @@ export class PartnerCenterClient {
       report({ outcome: 'retry', status: response.status, delayMs });
       await this.sleep(delayMs);
     }
-    throw partnerCenterError(failure, operation);
+    throw new PartnerCenterError(partnerCenterFailure(failure, operation));
   }
 
   private canWait(attempt: number, delayMs: number, deadline: number): boolean {

@@ -2,29 +2,18 @@
  * One-time consent: the integration user signs in with the device-code flow and MSAL's cache,
  * holding that user's refresh token, is stored where every gateway instance reads it.
  */
-import { PublicClientApplication, type ICachePlugin, type INetworkModule } from '@azure/msal-node';
+import { PublicClientApplication, type ICachePlugin } from '@azure/msal-node';
+import { msalConfiguration, type MsalOptions } from './msal-config';
 
-export interface ConsentOptions {
-  clientId: string;
-  tenantId: string;
-  authorityHost: string;
+export interface ConsentOptions extends Omit<MsalOptions, 'credential'> {
   scopes: string[];
   cachePlugin: ICachePlugin;
-  networkClient?: INetworkModule;
   /** Where instructions go (a terminal); never given a token. */
   print: (line: string) => void;
 }
 
 export async function runConsent(options: ConsentOptions): Promise<{ username: string }> {
-  const app = new PublicClientApplication({
-    auth: {
-      clientId: options.clientId,
-      authority: `${options.authorityHost.replace(/\/+$/, '')}/${options.tenantId}`,
-      knownAuthorities: [new URL(options.authorityHost).host],
-    },
-    cache: { cachePlugin: options.cachePlugin },
-    ...(options.networkClient ? { system: { networkClient: options.networkClient } } : {}),
-  });
+  const app = new PublicClientApplication(msalConfiguration(options));
   const result = await app.acquireTokenByDeviceCode({
     scopes: [...options.scopes, 'offline_access'],
     deviceCodeCallback: (response) => {

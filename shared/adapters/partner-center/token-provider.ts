@@ -10,47 +10,20 @@ import {
   ServerError,
   type AccountInfo,
   type AuthenticationResult,
-  type Configuration,
-  type ICachePlugin,
-  type INetworkModule,
 } from '@azure/msal-node';
-import { errorEnvelope, GatewayError } from '../../contract/errors';
 import type { AccessTokenSource } from './client';
+import { consentRequired } from './errors';
+import { msalConfiguration, type MsalOptions } from './msal-config';
 
-export type ClientCredential =
-  | { kind: 'secret'; secret: string }
-  | { kind: 'certificate'; privateKeyPem: string; thumbprintSha256: string; x5c?: string };
-
-export interface TokenProviderOptions {
-  clientId: string;
-  tenantId: string;
-  /** e.g. https://login.microsoftonline.com */
-  authorityHost: string;
-  credential: ClientCredential;
+export interface TokenProviderOptions extends MsalOptions {
   scopes: string[];
-  cachePlugin?: ICachePlugin;
   /** Seeds the cache when it holds no account yet (e.g. from Key Vault). */
   initialRefreshToken?: string;
   /** Which cached account to act for; the first one when unset. */
   username?: string;
   /** Renew this long before expiry. */
   renewBeforeExpiryMs?: number;
-  networkClient?: INetworkModule;
   now?: () => number;
-}
-
-export const CONSENT_COMMAND = 'npm run consent';
-
-/** The integration user must sign in again: nothing the caller can fix by retrying. */
-export function consentRequiredError(reason: string): GatewayError {
-  return new GatewayError(
-    503,
-    errorEnvelope(
-      'partnerCenterConsentRequired',
-      `The gateway cannot get a Partner Center token for its integration user: ${reason}. An administrator must run \`${CONSENT_COMMAND}\` to sign the integration user in again.`,
-      'partnerCenter',
-    ),
-  );
 }
 
 function isConsentFailure(error: unknown): boolean {
@@ -70,27 +43,7 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
   private refused = false;
 
   constructor(private readonly options: TokenProviderOptions) {
-    const authority = `${options.authorityHost.replace(/\/+$/, '')}/${options.tenantId}`;
-    const credential = options.credential;
-    const config: Configuration = {
-      auth: {
-        clientId: options.clientId,
-        authority,
-        knownAuthorities: [new URL(options.authorityHost).host],
-        ...(credential.kind === 'secret'
-          ? { clientSecret: credential.secret }
-          : {
-              clientCertificate: {
-                privateKey: credential.privateKeyPem,
-                thumbprintSha256: credential.thumbprintSha256,
-                ...(credential.x5c ? { x5c: credential.x5c } : {}),
-              },
-            }),
-      },
-      ...(options.cachePlugin ? { cache: { cachePlugin: options.cachePlugin } } : {}),
-      ...(options.networkClient ? { system: { networkClient: options.networkClient } } : {}),
-    };
-    this.app = new ConfidentialClientApplication(config);
+    this.app = new ConfidentialClientApplication(msalConfiguration(options));
     this.now = options.now ?? (() => Date.now());
     this.renewBeforeMs = options.renewBeforeExpiryMs ?? 5 * 60 * 1000;
   }
@@ -134,12 +87,12 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
         if (!isConsentFailure(error)) throw error;
         // The cached refresh token is dead; a newer seed (e.g. after a re-consent) may still work.
         if (!this.options.initialRefreshToken) {
-          throw consentRequiredError('the stored refresh token has expired or was revoked');
+          throw consentRequired('the stored refresh token has expired or was revoked');
         }
       }
     }
     if (!this.options.initialRefreshToken) {
-      throw consentRequiredError('no integration user has signed in yet');
+      throw consentRequired('no integration user has signed in yet');
     }
     try {
       const result = await this.app.acquireTokenByRefreshToken({
@@ -148,11 +101,11 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
         // Keep the account and its rotated refresh token: the seed is used only this once.
         forceCache: true,
       });
-      if (!result) throw consentRequiredError('the identity provider returned no token');
+      if (!result) throw consentRequired('the identity provider returned no token');
       return result;
     } catch (error) {
       if (isConsentFailure(error)) {
-        throw consentRequiredError('the configured refresh token has expired or was revoked');
+        throw consentRequired('the configured refresh token has expired or was revoked');
       }
       throw error;
     }

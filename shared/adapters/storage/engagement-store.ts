@@ -10,34 +10,17 @@
  *   holding the referral Partner Center returned. The step row is written last: if it exists,
  *   the step is done and its mapping is recorded.
  */
-import { callerRecordOf, type CallerRecord } from '../caller/caller';
-import type { TableClient, TransactionAction } from '@azure/data-tables';
+import { odata, TableTransaction, type TableClient } from '@azure/data-tables';
+import type {
+  EngagementMapping,
+  EngagementReferral,
+  EngagementState,
+  ReferralRole,
+} from '../../contract/engagement';
 import type { Referral, Target } from '../../contract/schema';
-import { fromChunks, toChunks } from './chunked-text';
-import { ensureTable, isStatus } from './ensure-table';
-
-export type ReferralRole = 'partner' | 'microsoft';
-export type EngagementState = 'partnerReferralCreated' | 'complete';
-
-export interface EngagementReferral {
-  role: ReferralRole;
-  referralId: string;
-  target?: Target;
-  createdAt: string;
-}
-
-export interface EngagementMapping {
-  engagementId: string;
-  state: EngagementState;
-  operationId: string;
-  externalReferenceId?: string;
-  caller: string;
-  callerAppId?: string;
-  callerName?: string;
-  createdAt: string;
-  updatedAt: string;
-  referrals: EngagementReferral[];
-}
+import { callerRecordOf, type CallerRecord } from '../../contract/caller';
+import { fromChunks, toChunks, type ChunkedText } from './chunked-text';
+import { ensureTable, entityOrUndefined } from './ensure-table';
 
 export interface StepRecord extends CallerRecord {
   operationId: string;
@@ -45,10 +28,40 @@ export interface StepRecord extends CallerRecord {
   referral: Referral;
 }
 
+interface Keys {
+  partitionKey: string;
+  rowKey: string;
+}
+
+/** Row `engagement` of an engagement's partition. */
+interface EngagementEntity extends Keys, CallerRecord {
+  state: EngagementState;
+  operationId: string;
+  externalReferenceId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Row `referral-<role>` of an engagement's partition. */
+interface ReferralEntity extends Keys {
+  role: ReferralRole;
+  referralId: string;
+  createdAt: string;
+  targetType?: Target['type'];
+  targetId?: string;
+}
+
+/** Row `step-<role>` of an operation's partition: the referral the step created. */
+type StepEntity = Keys & { referralId: string } & ChunkedText;
+
 const ENGAGEMENT_ROW = 'engagement';
-const referralRow = (role: ReferralRole) => `referral-${role}`;
+const REFERRAL_ROW_PREFIX = 'referral-';
+const referralRow = (role: ReferralRole) => `${REFERRAL_ROW_PREFIX}${role}`;
 const operationPartition = (operationId: string) => `operation-${operationId}`;
-const stepRow = (role: ReferralRole) => `step-${role}`;
+const stepKeys = (operationId: string, role: ReferralRole): Keys => ({
+  partitionKey: operationPartition(operationId),
+  rowKey: `step-${role}`,
+});
 
 function targetFor(referral: Referral, role: ReferralRole): Target | undefined {
   const wanted = role === 'microsoft' ? 'BusinessProfileLocation' : 'SolutionProfile';
@@ -69,17 +82,9 @@ export class EngagementStore {
   /** The referral a finished step created, if that step already ran to the end. */
   async findStep(operationId: string, role: ReferralRole): Promise<Referral | undefined> {
     await ensureTable(this.table);
-    try {
-      const entity = await this.table.getEntity<Record<string, unknown>>(
-        operationPartition(operationId),
-        stepRow(role),
-      );
-      const text = fromChunks(entity);
-      return text === undefined ? undefined : (JSON.parse(text) as Referral);
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
+    const entity = await entityOrUndefined<StepEntity>(this.table, stepKeys(operationId, role));
+    const text = entity && fromChunks(entity);
+    return text === undefined ? undefined : (JSON.parse(text) as Referral);
   }
 
   /** Records a finished step: the mapping first (one transaction), then the step row. */
@@ -92,8 +97,11 @@ export class EngagementStore {
       throw new Error('Partner Center returned a referral without an engagementId');
     const at = this.now().toISOString();
     const target = targetFor(referral, role);
-    const existing = await this.getEngagementRow(engagementId);
-    const summary = {
+    const existing = await entityOrUndefined<EngagementEntity>(this.table, {
+      partitionKey: engagementId,
+      rowKey: ENGAGEMENT_ROW,
+    });
+    const summary: EngagementEntity = {
       partitionKey: engagementId,
       rowKey: ENGAGEMENT_ROW,
       state: role === 'microsoft' ? 'complete' : (existing?.state ?? 'partnerReferralCreated'),
@@ -105,62 +113,50 @@ export class EngagementStore {
         ? { externalReferenceId: referral.externalReferenceId }
         : {}),
     };
-    const actions: TransactionAction[] = [
-      ['upsert', summary, 'Merge'],
-      [
-        'upsert',
-        {
-          partitionKey: engagementId,
-          rowKey: referralRow(role),
-          role,
-          referralId: referral.id,
-          createdAt: at,
-          ...(target ? { targetType: target.type, targetId: target.id } : {}),
-        },
-        'Replace',
-      ],
-    ];
-    await this.table.submitTransaction(actions);
-    await this.table.submitTransaction([
-      [
-        'upsert',
-        {
-          partitionKey: operationPartition(operationId),
-          rowKey: 'operation',
-          engagementId,
-          ...caller,
-        },
-        'Merge',
-      ],
-      [
-        'upsert',
-        {
-          partitionKey: operationPartition(operationId),
-          rowKey: stepRow(role),
-          referralId: referral.id,
-          ...toChunks(JSON.stringify(referral)),
-        },
-        'Replace',
-      ],
-    ]);
+    const referralEntity: ReferralEntity = {
+      partitionKey: engagementId,
+      rowKey: referralRow(role),
+      role,
+      referralId: referral.id,
+      createdAt: at,
+      ...(target ? { targetType: target.type, targetId: target.id } : {}),
+    };
+    const mapping = new TableTransaction();
+    mapping.upsertEntity(summary, 'Merge');
+    mapping.upsertEntity(referralEntity, 'Replace');
+    await this.table.submitTransaction(mapping.actions);
+
+    const stepEntity: StepEntity = {
+      ...stepKeys(operationId, role),
+      referralId: referral.id,
+      ...toChunks(JSON.stringify(referral)),
+    };
+    const done = new TableTransaction();
+    done.upsertEntity(
+      { partitionKey: operationPartition(operationId), rowKey: 'operation', engagementId, ...caller },
+      'Merge',
+    );
+    done.upsertEntity(stepEntity, 'Replace');
+    await this.table.submitTransaction(done.actions);
   }
 
   async getEngagement(engagementId: string): Promise<EngagementMapping | undefined> {
     await ensureTable(this.table);
-    let summary: Record<string, unknown> | undefined;
+    let summary: EngagementEntity | undefined;
     const referrals: EngagementReferral[] = [];
-    const rows = this.table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: `PartitionKey eq '${engagementId.replace(/'/g, "''")}'` },
+    const rows = this.table.listEntities<EngagementEntity | ReferralEntity>({
+      queryOptions: { filter: odata`PartitionKey eq ${engagementId}` },
     });
     for await (const row of rows) {
-      if (row.rowKey === ENGAGEMENT_ROW) summary = row;
-      else if (typeof row.rowKey === 'string' && row.rowKey.startsWith('referral-')) {
+      if (row.rowKey === ENGAGEMENT_ROW) summary = row as EngagementEntity;
+      else if (row.rowKey.startsWith(REFERRAL_ROW_PREFIX)) {
+        const entry = row as ReferralEntity;
         referrals.push({
-          role: row.role as ReferralRole,
-          referralId: String(row.referralId),
-          createdAt: String(row.createdAt),
-          ...(typeof row.targetType === 'string' && typeof row.targetId === 'string'
-            ? { target: { type: row.targetType as Target['type'], id: row.targetId } }
+          role: entry.role,
+          referralId: entry.referralId,
+          createdAt: entry.createdAt,
+          ...(entry.targetType && entry.targetId
+            ? { target: { type: entry.targetType, id: entry.targetId } }
             : {}),
         });
       }
@@ -169,32 +165,13 @@ export class EngagementStore {
     referrals.sort((a, b) => (a.role === b.role ? 0 : a.role === 'partner' ? -1 : 1));
     return {
       engagementId,
-      state: summary.state as EngagementState,
-      operationId: String(summary.operationId),
-      caller: String(summary.caller),
-      ...(typeof summary.callerAppId === 'string' ? { callerAppId: summary.callerAppId } : {}),
-      ...(typeof summary.callerName === 'string' ? { callerName: summary.callerName } : {}),
-      createdAt: String(summary.createdAt),
-      updatedAt: String(summary.updatedAt),
-      ...(typeof summary.externalReferenceId === 'string'
-        ? { externalReferenceId: summary.externalReferenceId }
-        : {}),
+      state: summary.state,
+      operationId: summary.operationId,
+      ...callerRecordOf(summary),
+      createdAt: summary.createdAt,
+      updatedAt: summary.updatedAt,
+      ...(summary.externalReferenceId ? { externalReferenceId: summary.externalReferenceId } : {}),
       referrals,
     };
-  }
-
-  private async getEngagementRow(
-    engagementId: string,
-  ): Promise<{ state?: string; createdAt?: string } | undefined> {
-    try {
-      const row = await this.table.getEntity<{ state?: string; createdAt?: string }>(
-        engagementId,
-        ENGAGEMENT_ROW,
-      );
-      return row;
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
   }
 }

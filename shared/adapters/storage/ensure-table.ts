@@ -1,4 +1,5 @@
-import type { TableClient } from '@azure/data-tables';
+/** Small Table Storage idioms the stores share. */
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
 
 const ready = new WeakMap<TableClient, Promise<void>>();
 
@@ -20,4 +21,31 @@ export function ensureTable(table: TableClient): Promise<void> {
 
 export function isStatus(error: unknown, status: number): boolean {
   return (error as { statusCode?: number }).statusCode === status;
+}
+
+/** The entity with these keys, or undefined when there is none. */
+export async function entityOrUndefined<T extends object>(
+  table: TableClient,
+  key: { partitionKey: string; rowKey: string },
+): Promise<TableEntityResult<T> | undefined> {
+  try {
+    return await table.getEntity<T>(key.partitionKey, key.rowKey);
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Proves the table's account answers and our identity may read it: one cheap query, aborted (not
+ * just abandoned) at the signal so the SDK's own retries stop too. A missing table is fine: it is
+ * created on first use.
+ */
+export async function probeTable(table: TableClient, abortSignal: AbortSignal): Promise<void> {
+  try {
+    const entities = table.listEntities({ queryOptions: { select: ['PartitionKey'] }, abortSignal });
+    await entities.byPage({ maxPageSize: 1 }).next();
+  } catch (error) {
+    if (!isStatus(error, 404)) throw error;
+  }
 }

@@ -3,12 +3,12 @@
  * writes: a key is reserved by insert-if-absent (409 when taken) and every later change is an
  * update with If-Match on the ETag read, so two instances can never both own a key.
  */
-import { callerRecordOf } from '../caller/caller';
+import { callerRecordOf } from '../../contract/caller';
 import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import { fromChunks, toChunks, type ChunkedText } from './chunked-text';
-import { ensureTable, isStatus } from './ensure-table';
+import { ensureTable, entityOrUndefined, isStatus, probeTable } from './ensure-table';
 
 const ROW_KEY = 'referral';
 
@@ -82,6 +82,16 @@ export class IdempotencyStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Makes sure the table exists (the first reservation would otherwise do it). */
+  ready(): Promise<void> {
+    return ensureTable(this.table);
+  }
+
+  /** Proves Table Storage answers within the signal's time (health). */
+  probe(abortSignal: AbortSignal): Promise<void> {
+    return probeTable(this.table, abortSignal);
+  }
+
   /**
    * Reserves the key for a new request, or returns the record already holding it. An expired
    * record is removed (conditionally) and the reservation tried again.
@@ -121,13 +131,11 @@ export class IdempotencyStore {
 
   async get(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
     await ensureTable(this.table);
-    try {
-      const entity = await this.table.getEntity<Entity>(partitionKeyFor(caller, key), ROW_KEY);
-      return toRecord(entity, entity.etag);
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
+    const entity = await entityOrUndefined<Entity>(this.table, {
+      partitionKey: partitionKeyFor(caller, key),
+      rowKey: ROW_KEY,
+    });
+    return entity && toRecord(entity, entity.etag);
   }
 
   /**

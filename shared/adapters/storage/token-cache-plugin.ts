@@ -7,8 +7,8 @@ import type { TableClient } from '@azure/data-tables';
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import { fromChunks, toChunks, type ChunkedText } from './chunked-text';
 import { ConfigurationError } from '../../config';
-import { ensureTable, isStatus } from './ensure-table';
-import { isSealed, seal, sealedWith, SealedTextError, unseal, type KeyRing } from './sealed-text';
+import { ensureTable, entityOrUndefined } from './ensure-table';
+import { seal, sealedWith, SealedTextError, unseal, type KeyRing } from './sealed-text';
 
 export interface TokenCacheEntityKey {
   partitionKey: string;
@@ -19,7 +19,7 @@ type CacheEntity = TokenCacheEntityKey & ChunkedText;
 
 export class TableTokenCachePlugin implements ICachePlugin {
   private loadedEtag: string | undefined;
-  /** Stored in plain text or under an earlier key: written again at the next access. */
+  /** Sealed with an earlier key: written again under the current one at the next access. */
   private rewrite = false;
 
   constructor(
@@ -30,26 +30,17 @@ export class TableTokenCachePlugin implements ICachePlugin {
 
   async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
     await ensureTable(this.table);
-    let entity: CacheEntity;
-    try {
-      entity = await this.table.getEntity<CacheEntity>(this.key.partitionKey, this.key.rowKey);
-    } catch (error) {
-      if (isStatus(error, 404)) return;
-      throw error;
-    }
+    const entity = await entityOrUndefined<CacheEntity>(this.table, this.key);
+    if (!entity) return;
     // Unchanged since we last loaded or wrote it: MSAL's in-memory copy is current.
-    const etag = (entity as { etag?: string }).etag;
-    if (etag !== undefined && etag === this.loadedEtag) return;
+    const etag = entity.etag;
+    if (etag === this.loadedEtag) return;
     const stored = fromChunks(entity);
     if (stored !== undefined) context.tokenCache.deserialize(this.open(stored));
     this.loadedEtag = etag;
   }
 
   private open(stored: string): string {
-    if (!isSealed(stored)) {
-      this.rewrite = true; // written before encryption at rest: encrypt it now
-      return stored;
-    }
     this.rewrite = sealedWith(stored) !== this.ring.currentId;
     try {
       return unseal(stored, this.ring);

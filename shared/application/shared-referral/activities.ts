@@ -1,22 +1,22 @@
 /**
  * The two steps of a shared referral as Durable activities. Each is idempotent on its own: it
  * first looks for its recorded result, and it sends a `request-id` derived from the operation and
- * the step, so a replayed or redelivered activity never creates a second referral.
+ * the step, so a replayed or redelivered activity never creates a second referral. Partner
+ * Center's failures are returned as data with whether trying again can help; the orchestrator
+ * decides what to do with them.
  */
-import { callerRecordOf } from '../../adapters/caller/caller';
-import { GatewayError } from '../../contract/errors';
-import type { Logger } from '../../logging';
+import { PartnerCenterError } from '../../adapters/partner-center/errors';
 import { attemptLogger } from '../../adapters/partner-center/attempt-log';
+import type { EngagementStore } from '../../adapters/storage/engagement-store';
+import { callerRecordOf } from '../../contract/caller';
+import type { Logger } from '../../logging';
 import type { ReferralCreator } from '../create-referral';
-import { definitelyNotCreated } from '../create-referral';
-import type { EngagementStore, ReferralRole } from '../../adapters/storage/engagement-store';
 import {
-  failureMessage,
   microsoftReferralRequest,
-  stepFailureOf,
   stepRequestId,
+  type SharedStep,
   type StepInput,
-  type StepResult,
+  type StepOutcome,
 } from './flow';
 
 export interface StepDeps {
@@ -25,49 +25,51 @@ export interface StepDeps {
   log: Logger;
 }
 
-async function runStep(deps: StepDeps, input: StepInput, role: ReferralRole): Promise<StepResult> {
-  const recorded = await deps.engagements.findStep(input.operationId, role);
+export async function runStep(
+  deps: StepDeps,
+  step: SharedStep,
+  input: StepInput,
+): Promise<StepOutcome> {
+  const recorded = await deps.engagements.findStep(input.operationId, step);
   if (recorded) {
-    deps.log.info('sharedReferral.stepAlreadyDone', { referralId: recorded.id, outcome: role });
+    deps.log.info('sharedReferral.stepAlreadyDone', { referralId: recorded.id, outcome: step });
     return { ok: true, referral: recorded };
   }
   let request = input.referral;
-  if (role === 'microsoft') {
+  if (step === 'microsoft') {
     if (!input.engagementId) throw new Error('step 2 needs the engagement id of step 1');
     request = microsoftReferralRequest(input.referral, input.engagementId);
   }
+  let referral;
   try {
-    const { referral } = await deps.partnerCenter.createReferral(request, {
-      requestId: stepRequestId(input.operationId, role),
+    ({ referral } = await deps.partnerCenter.createReferral(request, {
+      requestId: stepRequestId(input.operationId, step),
       correlationId: input.correlationId,
       onAttempt: attemptLogger(deps.log),
-    });
-    await deps.engagements.recordStep({
-      operationId: input.operationId,
-      role,
-      referral,
-      ...callerRecordOf(input),
-    });
-    deps.log.info('sharedReferral.stepDone', {
-      referralId: referral.id,
-      ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
-      outcome: role,
-    });
-    return { ok: true, referral };
+    }));
   } catch (error) {
-    // Business errors are answers, not faults: retrying cannot change them.
-    if (error instanceof GatewayError && definitelyNotCreated(error)) {
-      deps.log.warn('sharedReferral.stepRejected', { status: error.status, outcome: role });
-      return { ok: false, failure: stepFailureOf(error) };
+    if (!(error instanceof PartnerCenterError)) throw error;
+    const { failure } = error;
+    // A refusal is an answer, not a fault: trying again cannot change it.
+    if (!failure.retryable) {
+      deps.log.warn('sharedReferral.stepRejected', { status: failure.status, outcome: step });
     }
-    // Anything else is thrown so the orchestration retries the step (same request-id).
-    if (error instanceof GatewayError) throw new Error(failureMessage(stepFailureOf(error)));
-    throw error;
+    return {
+      ok: false,
+      failure: { source: 'partnerCenter', failure },
+      retryable: failure.retryable,
+    };
   }
+  await deps.engagements.recordStep({
+    operationId: input.operationId,
+    role: step,
+    referral,
+    ...callerRecordOf(input),
+  });
+  deps.log.info('sharedReferral.stepDone', {
+    referralId: referral.id,
+    ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
+    outcome: step,
+  });
+  return { ok: true, referral };
 }
-
-export const createPartnerReferralStep = (deps: StepDeps, input: StepInput) =>
-  runStep(deps, input, 'partner');
-
-export const createMicrosoftReferralStep = (deps: StepDeps, input: StepInput) =>
-  runStep(deps, input, 'microsoft');

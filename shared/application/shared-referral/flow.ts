@@ -1,21 +1,50 @@
 /**
- * The shared referral flow's pure parts: the two requests (the partner's referral, then the
- * connected one for Microsoft on the same engagement), ids derived so that repeats converge, and
- * failures carried through Durable Functions as JSON.
+ * The shared referral flow's pure parts: its two steps (the partner's referral, then the
+ * connected one for Microsoft on the same engagement), the requests they send, ids derived so
+ * that repeats converge, and what crosses the Durable boundary, all as plain data.
  */
-import type { CallerRecord } from '../../adapters/caller/caller';
 import { createHash } from 'node:crypto';
-import { errorEnvelope, GatewayError, type ErrorEnvelope } from '../../contract/errors';
+import type { PartnerCenterFailure } from '../../adapters/partner-center/errors';
+import type { CallerRecord } from '../../contract/caller';
+import type { ReferralRole, SharedReferralOutcome } from '../../contract/engagement';
+import { errorBody, Failure, type ErrorBody, type FailureKind } from '../../contract/errors';
 import type { Referral, ReferralCreateRequest, Target } from '../../contract/schema';
 
 export const SHARED_REFERRAL_ORCHESTRATION = 'sharedReferral';
-export const PARTNER_REFERRAL_ACTIVITY = 'createPartnerReferral';
-export const MICROSOFT_REFERRAL_ACTIVITY = 'createMicrosoftReferral';
+
+/** A step is named by the role of the referral it creates; everything else derives from that. */
+export type SharedStep = ReferralRole;
+export const SHARED_STEPS: readonly SharedStep[] = ['partner', 'microsoft'];
+
+/** The activity that runs a step: createPartnerReferral, createMicrosoftReferral. */
+export const stepActivity = (step: SharedStep) =>
+  `create${step[0]?.toUpperCase()}${step.slice(1)}Referral`;
+
+/** The step as callers see it in progress answers: partnerReferral, microsoftReferral. */
+export type ProgressStep = `${SharedStep}Referral` | 'completed' | 'failed';
+export const progressStep = (step: SharedStep): ProgressStep => `${step}Referral`;
 
 /** Microsoft's side of a co-sell engagement, as the seed document gives it. */
 export const MICROSOFT_TARGET: Target = { type: 'BusinessProfileLocation', id: 'msft' };
 
-export type SharedStep = 'partner' | 'microsoft';
+/** How often and how patiently a step that may still succeed is tried again. */
+export interface StepRetryPolicy {
+  maxAttempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Transient step failures: 5 attempts, 5 s then doubling, at most 1 min apart. */
+export const DEFAULT_STEP_RETRY: StepRetryPolicy = {
+  maxAttempts: 5,
+  firstDelayMs: 5000,
+  maxDelayMs: 60000,
+};
+
+/** The wait before attempt `attempt + 1`. */
+export function stepRetryDelayMs(policy: StepRetryPolicy, attempt: number): number {
+  return Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** (attempt - 1));
+}
 
 /** What the orchestration is started with. */
 export interface SharedReferralInput extends CallerRecord {
@@ -26,6 +55,8 @@ export interface SharedReferralInput extends CallerRecord {
   correlationId: string;
   /** When the gateway accepted the request (the orchestrator may not read the clock). */
   acceptedAt: string;
+  /** Absent: DEFAULT_STEP_RETRY. */
+  retry?: StepRetryPolicy;
 }
 
 /** What each activity is called with. */
@@ -35,31 +66,46 @@ export interface StepInput extends SharedReferralInput {
   engagementId?: string;
 }
 
-export interface StepFailure {
-  status: number;
-  envelope: ErrorEnvelope;
-}
+/** Why a step failed: what Partner Center said, or the gateway's own reason. */
+export type StepFailure =
+  | { source: 'partnerCenter'; failure: PartnerCenterFailure }
+  | { source: 'gateway'; kind: FailureKind; error: ErrorBody };
 
-/** Activities answer business errors (which must not be retried) instead of throwing them. */
-export type StepResult = { ok: true; referral: Referral } | { ok: false; failure: StepFailure };
+/** An activity's answer: failures are returned as data, never thrown, so nothing parses text. */
+export type StepOutcome =
+  | { ok: true; referral: Referral }
+  | { ok: false; failure: StepFailure; retryable: boolean };
 
-export interface SharedReferralOutput {
-  operationId: string;
-  engagementId: string;
-  partnerReferral: Referral;
-  microsoftReferral: Referral;
-}
+export type SharedReferralOutput = SharedReferralOutcome;
 
-/** What `customStatus` says while the orchestration runs. */
+/** What `customStatus` says while the orchestration runs, and why it failed when it did. */
 export interface SharedReferralProgress {
-  step: 'partnerReferral' | 'microsoftReferral' | 'completed' | 'failed';
+  step: ProgressStep;
   engagementId?: string;
   failure?: StepFailure;
 }
 
+export const gatewayStepFailure = (kind: FailureKind, error: ErrorBody): StepFailure => ({
+  source: 'gateway',
+  kind,
+  error,
+});
+
+/** A step that threw (not a Partner Center answer) on every attempt. */
+export function stepKeptFailing(step: SharedStep): StepFailure {
+  return gatewayStepFailure(
+    'stepFailed',
+    errorBody(
+      'sharedReferralStepFailed',
+      `The step '${stepActivity(step)}' kept failing after retries. Send the same request again to finish it; nothing will be created twice.`,
+      'partnerCenter',
+    ),
+  );
+}
+
 /**
  * The partner's referral must target one of the partner's solution profiles: from the body, else
- * the configured default. Returns the request to send, or a 400 naming the field.
+ * the configured default. Returns the request to send, or fails naming the field.
  */
 export function partnerReferralRequest(
   referral: ReferralCreateRequest,
@@ -73,9 +119,9 @@ export function partnerReferralRequest(
       target: [...targets, { type: 'SolutionProfile', id: defaultSolutionProfileId }],
     };
   }
-  throw new GatewayError(
-    400,
-    errorEnvelope(
+  throw new Failure(
+    'invalidRequest',
+    errorBody(
       'invalidRequest',
       "A shared referral needs a target of type 'SolutionProfile' (your solution profile id, e.g. SOL-ABC-DEF); none was sent and no default is configured (PARTNER_SOLUTION_PROFILE_ID).",
       'target',
@@ -117,41 +163,4 @@ export function operationIdFor(caller: string, key: string): string {
 /** The Partner Center `request-id` of one step: a re-run of the step re-sends the same one. */
 export function stepRequestId(operationId: string, step: SharedStep): string {
   return guidFrom(sha256(`${operationId}\n${step}`));
-}
-
-/** Failures cross the Durable boundary as text; this keeps status and envelope intact. */
-const FAILURE_MARK = 'gateway-failure:';
-
-export function failureMessage(failure: StepFailure): string {
-  return `${FAILURE_MARK}${JSON.stringify(failure)}`;
-}
-
-export function failureFromMessage(message: string | undefined): StepFailure | undefined {
-  const at = message?.indexOf(FAILURE_MARK) ?? -1;
-  if (!message || at < 0) return undefined;
-  const json = message.slice(at + FAILURE_MARK.length);
-  // The host may append text after the JSON (e.g. a stack); take the balanced object only.
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) {
-      try {
-        const parsed = JSON.parse(json.slice(0, i + 1)) as StepFailure;
-        return typeof parsed.status === 'number' && parsed.envelope?.error ? parsed : undefined;
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
-export function stepFailureOf(error: GatewayError): StepFailure {
-  return { status: error.status, envelope: error.envelope };
 }

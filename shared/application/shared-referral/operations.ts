@@ -5,20 +5,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DurableClient } from 'durable-functions';
-import { errorEnvelope, GatewayError } from '../../contract/errors';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { errorBody } from '../../contract/errors';
 import type { Logger } from '../../logging';
 import type { ReferralCreateRequest } from '../../contract/schema';
-import { callerRecordOf, type CallerRecord } from '../../adapters/caller/caller';
+import { callerRecordOf, type CallerRecord } from '../../contract/caller';
 import { requestHash } from '../create-referral';
-import type { IdempotencyKey } from '../idempotency-key';
+import { keyReused, type IdempotencyKey } from '../idempotency-key';
 import {
-  failureFromMessage,
+  gatewayStepFailure,
   operationIdFor,
   SHARED_REFERRAL_ORCHESTRATION,
   type SharedReferralInput,
   type SharedReferralOutput,
   type SharedReferralProgress,
   type StepFailure,
+  type StepRetryPolicy,
 } from './flow';
 
 export interface OperationStatus {
@@ -59,6 +61,8 @@ export interface StartCall extends CallerRecord {
   key: IdempotencyKey | undefined;
   correlationId: string;
   acceptedAt: Date;
+  /** How the flow's steps are retried (the settings'); absent: the flow's default. */
+  retry?: StepRetryPolicy;
 }
 
 export async function startSharedReferral(
@@ -75,18 +79,13 @@ export async function startSharedReferral(
     keySource: call.key?.source ?? 'none',
     correlationId: call.correlationId,
     acceptedAt: call.acceptedAt.toISOString(),
+    ...(call.retry ? { retry: call.retry } : {}),
   };
   const existing = await orchestrations.status(operationId);
   if (existing) {
     if ((existing.input as Partial<SharedReferralInput> | undefined)?.requestHash !== hash) {
-      throw new GatewayError(
-        409,
-        errorEnvelope(
-          'idempotencyKeyReused',
-          'This idempotency key was already used for a different shared referral. Send the original request again to follow it, or use a new key.',
-          call.key?.source === 'header' ? 'Idempotency-Key' : 'externalReferenceId',
-        ),
-      );
+      // Without a key the operation id is random: a different body cannot meet this one.
+      throw keyReused(call.key as IdempotencyKey);
     }
     if (!RESTARTABLE.has(existing.runtimeStatus)) {
       log.info('sharedReferral.joined', { outcome: existing.runtimeStatus });
@@ -120,22 +119,21 @@ export function operationState(operationId: string, status: OperationStatus): Op
     case 'Canceled':
       return {
         state: 'failed',
-        failure: progress?.failure ??
-          failureFromMessage(typeof status.output === 'string' ? status.output : undefined) ?? {
-            status: 500,
-            envelope: errorEnvelope(
+        failure:
+          progress?.failure ??
+          gatewayStepFailure(
+            'internal',
+            errorBody(
               'sharedReferralFailed',
               `The shared referral operation ended ${status.runtimeStatus.toLowerCase()} without a recorded cause. Send the same request again to finish it; nothing will be created twice.`,
               'operation',
             ),
-          },
+          ),
       };
     default:
       return { state: 'running', operationId, progress };
   }
 }
-
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Polls until the operation is no longer running or `waitMs` has passed. The first polls come

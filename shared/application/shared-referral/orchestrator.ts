@@ -1,69 +1,69 @@
 /**
  * The shared referral as a Durable Functions orchestration: step 1 creates the partner's
  * referral, step 2 Microsoft's connected referral on the same engagement. A deterministic
- * generator: no clock, randomness or I/O here; the activities do the work.
+ * generator: no clock, randomness or I/O here; the activities do the work and answer with data,
+ * and the retries are decided here from that data (durable timers between attempts).
  */
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { errorEnvelope } from '../../contract/errors';
+import { errorBody } from '../../contract/errors';
 import {
-  failureFromMessage,
-  failureMessage,
-  MICROSOFT_REFERRAL_ACTIVITY,
-  PARTNER_REFERRAL_ACTIVITY,
+  DEFAULT_STEP_RETRY,
+  gatewayStepFailure,
+  progressStep,
+  stepActivity,
+  stepKeptFailing,
+  stepRetryDelayMs,
   type SharedReferralInput,
   type SharedReferralOutput,
   type SharedReferralProgress,
+  type SharedStep,
   type StepFailure,
   type StepInput,
-  type StepResult,
+  type StepOutcome,
 } from './flow';
-
-/** Transient step failures: 5 attempts, 5 s then doubling, at most 1 min apart. */
-export function stepRetryOptions(): df.RetryOptions {
-  const retry = new df.RetryOptions(5000, 5);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 60000;
-  return retry;
-}
 
 function progress(context: OrchestrationContext, status: SharedReferralProgress): void {
   context.df.setCustomStatus(status);
 }
 
-/** Ends the orchestration as failed, with the cause in its custom status and output. */
+/**
+ * Ends the orchestration as failed. The cause is data in the custom status, which is what the
+ * gateway reads; the thrown message is for operators looking at the instance.
+ */
 function fail(
   context: OrchestrationContext,
   failure: StepFailure,
   engagementId: string | undefined,
 ): never {
   progress(context, { step: 'failed', failure, ...(engagementId ? { engagementId } : {}) });
-  throw new Error(failureMessage(failure));
+  throw new Error(`The shared referral failed: ${describe(failure)}`);
 }
 
-function* step(
+function describe(failure: StepFailure): string {
+  return failure.source === 'partnerCenter'
+    ? `Partner Center ${failure.failure.kind} (${failure.failure.status ?? 'no answer'})`
+    : failure.error.code;
+}
+
+/** One step, tried again after a durable timer while it may still succeed. */
+function* runStep(
   context: OrchestrationContext,
-  activity: string,
+  step: SharedStep,
   input: StepInput,
-): Generator<df.Task, StepResult, unknown> {
-  try {
-    return (yield context.df.callActivityWithRetry(
-      activity,
-      stepRetryOptions(),
-      input,
-    )) as StepResult;
-  } catch (error) {
-    // Retries used up on a transient fault: keep the upstream cause when the activity gave one.
-    const message = error instanceof Error ? error.message : String(error);
-    const failure = failureFromMessage(message) ?? {
-      status: 502,
-      envelope: errorEnvelope(
-        'sharedReferralStepFailed',
-        `The step '${activity}' kept failing after retries. Send the same request again to finish it; nothing will be created twice.`,
-        'partnerCenter',
-      ),
-    };
-    return { ok: false, failure };
+): Generator<df.Task, StepOutcome, unknown> {
+  const retry = input.retry ?? DEFAULT_STEP_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    let outcome: StepOutcome;
+    try {
+      outcome = (yield context.df.callActivity(stepActivity(step), input)) as StepOutcome;
+    } catch {
+      // The activity threw (storage down, a crash): nothing says it cannot succeed next time.
+      outcome = { ok: false, failure: stepKeptFailing(step), retryable: true };
+    }
+    if (outcome.ok || !outcome.retryable || attempt >= retry.maxAttempts) return outcome;
+    const at = context.df.currentUtcDateTime.getTime() + stepRetryDelayMs(retry, attempt);
+    yield context.df.createTimer(new Date(at));
   }
 }
 
@@ -73,17 +73,27 @@ export const sharedReferralOrchestrator: OrchestrationHandler = function* (
   const input = context.df.getInput() as SharedReferralInput;
   const operationId = context.df.instanceId;
 
-  progress(context, { step: 'partnerReferral' });
-  const partner = yield* step(context, PARTNER_REFERRAL_ACTIVITY, { ...input, operationId });
+  progress(context, { step: progressStep('partner') });
+  const partner = yield* runStep(context, 'partner', { ...input, operationId });
   if (!partner.ok) return fail(context, partner.failure, undefined);
-  const engagementId = partner.referral.engagementId ?? '';
+  const engagementId = partner.referral.engagementId;
+  if (!engagementId) {
+    return fail(
+      context,
+      gatewayStepFailure(
+        'stepFailed',
+        errorBody(
+          'engagementIdMissing',
+          `Partner Center created your referral ${partner.referral.id} but returned no engagementId, so Microsoft's referral cannot be connected to it.`,
+          'partnerCenter',
+        ),
+      ),
+      undefined,
+    );
+  }
 
-  progress(context, { step: 'microsoftReferral', engagementId });
-  const microsoft = yield* step(context, MICROSOFT_REFERRAL_ACTIVITY, {
-    ...input,
-    operationId,
-    engagementId,
-  });
+  progress(context, { step: progressStep('microsoft'), engagementId });
+  const microsoft = yield* runStep(context, 'microsoft', { ...input, operationId, engagementId });
   if (!microsoft.ok) return fail(context, microsoft.failure, engagementId);
 
   progress(context, { step: 'completed', engagementId });

@@ -82,12 +82,10 @@ test('a cache sealed with a key no longer configured is a configuration error', 
   );
 });
 
-test('a cache stored before encryption is read, then sealed at the next access', async () => {
+test('a cache that is not in the sealed form is a configuration error, not read', async () => {
   await table.upsertEntity({ ...KEY, ...toChunks(CACHE) }, 'Replace');
   const plugin = new TableTokenCachePlugin(table, KEY, new KeyRing(newKey()));
   const read = context(CACHE, false);
-  await plugin.beforeCacheAccess(read.ctx);
-  expect(read.loaded()).toBe(CACHE);
-  await plugin.afterCacheAccess(read.ctx);
-  expect(await stored(table)).toMatch(/^aes256gcm:/);
+  await expect(plugin.beforeCacheAccess(read.ctx)).rejects.toThrow(/TOKEN_CACHE_ENCRYPTION_KEY/);
+  expect(read.loaded()).toBeUndefined();
 });

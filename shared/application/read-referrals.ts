@@ -1,0 +1,79 @@
+/** Reading back what exists: one referral from Partner Center, an engagement from our mappings. */
+import { attemptLogger } from '../adapters/partner-center/attempt-log';
+import type { PartnerCenterClient } from '../adapters/partner-center/client';
+import type { EngagementStore } from '../adapters/storage/engagement-store';
+import type { EngagementMapping } from '../contract/engagement';
+import { errorBody, Failure } from '../contract/errors';
+import { isGuid } from '../contract/guid';
+import type { Referral } from '../contract/schema';
+import type { Logger } from '../logging';
+
+export interface ReadDeps {
+  partnerCenter: Pick<PartnerCenterClient, 'getReferral'>;
+  engagements: Pick<EngagementStore, 'getEngagement'>;
+  log: Logger;
+  correlationId: string;
+}
+
+export async function readReferral(deps: ReadDeps, id: string): Promise<Referral> {
+  if (!isGuid(id)) {
+    throw new Failure(
+      'invalidRequest',
+      errorBody('invalidReferralId', 'The referral id must be a GUID.', 'id', [
+        {
+          path: 'id',
+          code: 'invalidFormat',
+          message: 'must be a GUID, e.g. 0d8d6bd6-8c5c-4a5e-9a3a-3d2f3f2e8b1c',
+        },
+      ]),
+    );
+  }
+  const referral = await deps.partnerCenter.getReferral(id, {
+    correlationId: deps.correlationId,
+    onAttempt: attemptLogger(deps.log),
+  });
+  if (!referral) {
+    throw new Failure(
+      'notFound',
+      errorBody('referralNotFound', `Partner Center has no referral with id '${id}'.`, 'id'),
+    );
+  }
+  return referral;
+}
+
+/**
+ * The engagement as recorded when its referrals were created; with `refresh`, each referral's
+ * current status and substatus read from Partner Center.
+ */
+export async function readEngagement(
+  deps: ReadDeps,
+  engagementId: string,
+  refresh: boolean,
+): Promise<EngagementMapping> {
+  const mapping = isGuid(engagementId)
+    ? await deps.engagements.getEngagement(engagementId)
+    : undefined;
+  if (!mapping) {
+    throw new Failure(
+      'notFound',
+      errorBody(
+        'engagementNotFound',
+        `No engagement with id '${engagementId.slice(0, 64)}' was recorded by this gateway.`,
+        'engagementId',
+      ),
+    );
+  }
+  if (!refresh) return mapping;
+  const referrals = await Promise.all(
+    mapping.referrals.map(async (entry) => {
+      const current = await deps.partnerCenter.getReferral(entry.referralId, {
+        correlationId: deps.correlationId,
+        onAttempt: attemptLogger(deps.log),
+      });
+      return current
+        ? { ...entry, status: current.status, substatus: current.substatus }
+        : { ...entry, status: 'notFound' };
+    }),
+  );
+  return { ...mapping, referrals };
+}

@@ -1,0 +1,23 @@
+/**
+ * The collaborators a request needs, as the application sees them. `functions/services.ts` builds
+ * them from the settings (the app's one composition root); tests build them the same way against
+ * the local stand-ins or pass fakes.
+ */
+import type { CallerAuthenticator } from '../adapters/caller/authenticate';
+import type { PartnerCenterClient } from '../adapters/partner-center/client';
+import type { PartnerCenterTokenProvider } from '../adapters/partner-center/token-provider';
+import type { EngagementStore } from '../adapters/storage/engagement-store';
+import type { IdempotencyStore } from '../adapters/storage/idempotency-store';
+import type { Settings } from '../config';
+import type { IdempotencyPolicy } from './create-referral';
+
+export interface Services {
+  settings: Settings;
+  partnerCenter: PartnerCenterClient;
+  tokens: PartnerCenterTokenProvider;
+  idempotency: IdempotencyStore;
+  idempotencyPolicy: IdempotencyPolicy;
+  engagements: EngagementStore;
+  /** Proves who is calling (Entra ID tokens, or no one with AUTH_MODE none). */
+  callers: CallerAuthenticator;
+}
