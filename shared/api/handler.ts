@@ -52,7 +52,8 @@ export function httpHandler(
       const failure = answerFor(error, correlationId);
       const fields = { status: failure.status, code: failure.body.code };
       // Unexpected: the type and message help operators; request data never reaches here.
-      if (failure.log === 'crashed') log.error('request.crashed', { ...fields, reason: failure.reason });
+      if (failure.log === 'crashed')
+        log.error('request.crashed', { ...fields, reason: failure.reason });
       else if (failure.log === 'failed') log.error('request.failed', fields);
       else if (failure.log === 'unauthenticated') {
         log.warn('request.unauthenticated', { ...fields, reason: failure.reason });

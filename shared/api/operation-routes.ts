@@ -43,7 +43,8 @@ export function operationResponse(
       location: engagementLocation(state.output.engagementId),
     });
   }
-  if (state.state === 'failed') return errorResponse(stepFailureAnswer(state.failure), correlationId);
+  if (state.state === 'failed')
+    return errorResponse(stepFailureAnswer(state.failure), correlationId);
   const running: OperationRunning = {
     operationId,
     state: 'running',
@@ -66,7 +67,8 @@ export async function followOperation(
   const waitMs = preferredWaitMs(prefer);
   const status = await waitForOperation(orchestrations, operationId, waitMs);
   const answer = operationResponse(operationId, status, correlationId);
-  if (waitMs > 0) answer.headers = { ...answer.headers, 'preference-applied': `wait=${waitMs / 1000}` };
+  if (waitMs > 0)
+    answer.headers = { ...answer.headers, 'preference-applied': `wait=${waitMs / 1000}` };
   return answer;
 }
 

@@ -5,7 +5,10 @@ import { createReferralOnce } from '../application/create-referral';
 import { idempotencyKeyFor } from '../application/idempotency-key';
 import { readReferral } from '../application/read-referrals';
 import { partnerReferralRequest } from '../application/shared-referral/flow';
-import { startSharedReferral, type Orchestrations } from '../application/shared-referral/operations';
+import {
+  startSharedReferral,
+  type Orchestrations,
+} from '../application/shared-referral/operations';
 import { Failure } from '../contract/errors';
 import { validateReferralCreateRequest } from '../contract/validate';
 import type { GatewayHandler } from './handler';
@@ -27,7 +30,10 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
     const key = idempotencyKeyFor(request.headers.get(IDEMPOTENCY_KEY_HEADER), validated.value);
     const { settings, partnerCenter, idempotency, idempotencyPolicy } = services();
     if (validated.value.type === 'Shared') {
-      const referral = partnerReferralRequest(validated.value, settings.PARTNER_SOLUTION_PROFILE_ID);
+      const referral = partnerReferralRequest(
+        validated.value,
+        settings.PARTNER_SOLUTION_PROFILE_ID,
+      );
       const orchestrations = orchestrationsFor(context);
       const operationId = await startSharedReferral(orchestrations, log, {
         referral,
@@ -41,7 +47,12 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
           maxDelayMs: Math.max(settings.SHARED_STEP_RETRY_MS, 60000),
         },
       });
-      return followOperation(orchestrations, operationId, request.headers.get('prefer'), correlationId);
+      return followOperation(
+        orchestrations,
+        operationId,
+        request.headers.get('prefer'),
+        correlationId,
+      );
     }
     const created = await createReferralOnce(
       { partnerCenter, idempotency, policy: idempotencyPolicy, log },

@@ -29,7 +29,8 @@ const SPECS = {
 
 export type RouteName = keyof typeof SPECS;
 /** A route with its function's name; `N` keeps the literal spec where it is known. */
-export type NamedRoute<N extends RouteName = RouteName> = RouteSpec & (typeof SPECS)[N] & { name: N };
+export type NamedRoute<N extends RouteName = RouteName> = RouteSpec &
+  (typeof SPECS)[N] & { name: N };
 
 export const ROUTES = Object.fromEntries(
   Object.entries(SPECS).map(([name, spec]) => [name, { ...spec, name }]),

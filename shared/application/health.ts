@@ -5,7 +5,8 @@
 import { ConfigurationError } from '../config';
 import type { Services } from './services';
 
-export type Check = { status: 'ok'; durationMs?: number } | { status: 'failed'; problems: string[] };
+export type Check =
+  { status: 'ok'; durationMs?: number } | { status: 'failed'; problems: string[] };
 
 export interface HealthReport {
   healthy: boolean;

@@ -75,12 +75,7 @@ export function errorEnvelope(
  * - `internal`: the gateway failed in a way it cannot explain to the caller.
  */
 export type FailureKind =
-  | 'invalidRequest'
-  | 'notFound'
-  | 'conflict'
-  | 'busy'
-  | 'stepFailed'
-  | 'internal';
+  'invalidRequest' | 'notFound' | 'conflict' | 'busy' | 'stepFailed' | 'internal';
 
 /** A failure the caller must hear about, in the envelope's terms. */
 export class Failure extends Error {

@@ -19,7 +19,8 @@ jest.setTimeout(90000);
 let product: ProductFixture;
 
 beforeAll(async () => {
-  product = await startProduct();
+  // Short waits between a shared step's attempts, so a step failing for good ends soon.
+  product = await startProduct({ SHARED_STEP_MAX_ATTEMPTS: '2', SHARED_STEP_RETRY_MS: '200' });
 });
 
 afterAll(async () => {
@@ -232,6 +233,45 @@ describe('step 2 rejected by Partner Center', () => {
 
     const again = await post(request, { 'idempotency-key': key });
     expect(again.status).toBe(202);
+    const done = await followOperation(again.headers.get('location') as string);
+    expect(done.status).toBe(201);
+    const outcome = done.body as SharedOutcome;
+    expect(outcome.partnerReferral.id).toBe(partner[0]?.id);
+    expect(await referralsIn(outcome.engagementId)).toHaveLength(2);
+  });
+});
+
+describe('step 2 failing for good', () => {
+  afterEach(() => product.local.sandbox.clearFaults());
+
+  it('fails the operation with the upstream cause; sent again, the pair completes with exactly two', async () => {
+    const request = uniqueRequest('Shared');
+    const key = randomUUID();
+    // Step 1 gets through; then Partner Center answers 503 to every create, past all retries.
+    product.local.sandbox.injectFault({
+      fault: { kind: 'status', status: 503 },
+      method: 'POST',
+      skip: 1,
+      times: 1000,
+    });
+    const accepted = await post(request, { 'idempotency-key': key });
+    const failed = await followOperation(accepted.headers.get('location') as string);
+    expect(failed.status).toBe(502);
+    expect((failed.body as { error: { code: string } }).error.code).toBe('upstreamUnavailable');
+    expectShape(ErrorEnvelopeSchema, failed.body);
+    const partner = await referralsWith(request.externalReferenceId);
+    expect(partner).toHaveLength(1);
+    const engagement = await product.request(
+      'GET',
+      `/api/engagements/${partner[0]?.engagementId ?? ''}`,
+    );
+    expect(engagement.body).toMatchObject({
+      state: 'partnerReferralCreated',
+      referrals: [{ role: 'partner' }],
+    });
+
+    product.local.sandbox.clearFaults();
+    const again = await post(request, { 'idempotency-key': key });
     const done = await followOperation(again.headers.get('location') as string);
     expect(done.status).toBe(201);
     const outcome = done.body as SharedOutcome;

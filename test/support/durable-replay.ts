@@ -69,10 +69,10 @@ export class History {
     return this;
   }
 
-  /** A retry timer the orchestrator asked for after a failed attempt, and its firing. */
-  retryTimer(): this {
+  /** A timer the orchestrator asked for (e.g. before a retry), and its firing. */
+  timer(delayMs: number): this {
     const id = this.nextEventId++;
-    const fireAt = new Date(this.clock.getTime() + 5000);
+    const fireAt = new Date(this.clock.getTime() + delayMs);
     this.events.push(new TimerCreatedEvent(options(id, this.clock, { fireAt })));
     this.events.push(new OrchestratorCompletedEvent(options(-1, this.clock)));
     this.clock = fireAt;

@@ -1,33 +1,27 @@
 /**
  * The gateway's HTTP routes wired like production (settings, MSAL, Table Storage) against the
  * local identity provider, the Partner Center sandbox and Azurite, invoked with the real
- * `HttpRequest` and `InvocationContext` classes of `@azure/functions`.
+ * `HttpRequest` and `InvocationContext` classes of `@azure/functions`. Shared referral operations
+ * go to an orchestration client stub (the flow is tested on its own and through the local host).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import { loadSettings } from '../../shared/config';
-import { createReferralRoute, getReferralRoute } from '../../shared/api/referral-routes';
-import { getEngagementRoute, getOperationRoute } from '../../shared/api/operation-routes';
-import {
-  createMicrosoftReferralStep,
-  createPartnerReferralStep,
-} from '../../shared/application/shared-referral/activities';
-import {
-  MICROSOFT_REFERRAL_ACTIVITY,
-  PARTNER_REFERRAL_ACTIVITY,
-  type StepInput,
-} from '../../shared/application/shared-referral/flow';
-import { createLogger } from '../../shared/logging';
-import { InProcessOrchestrations } from './durable-driver';
+import { createServices } from '../../functions/services';
+import { getEngagementRoute } from '../../shared/api/engagement-routes';
+import { httpHandler, type GatewayHandler } from '../../shared/api/handler';
 import { healthRoute } from '../../shared/api/health-route';
-import { httpHandler, type GatewayHandler, type RouteAccess } from '../../shared/api/handler';
+import { getOperationRoute } from '../../shared/api/operation-routes';
+import { createReferralRoute, getReferralRoute } from '../../shared/api/referral-routes';
+import { ROUTES, type NamedRoute } from '../../shared/api/route-table';
 import { fetchNetworkModule } from '../../shared/adapters/partner-center/msal-network';
-import { createServices, type Services } from '../../functions/services';
+import type { Services } from '../../shared/application/services';
+import { loadSettings } from '../../shared/config';
 import {
   partnerCenterSettings,
   startLocalPartnerCenter,
   type LocalPartnerCenter,
 } from '../../local/stand-ins';
+import { OrchestrationsStub } from './orchestrations-stub';
 
 export interface Answer {
   status: number;
@@ -40,8 +34,8 @@ export interface LocalGateway {
   services: Services;
   /** Every log line written through the invocation contexts, as written. */
   logs: string[];
-  /** Shared referral operations, run in-process by the real orchestrator and activities. */
-  orchestrations: InProcessOrchestrations;
+  /** The orchestration client the shared referral routes use. */
+  orchestrations: OrchestrationsStub;
   createReferral(body: unknown, headers?: Record<string, string>): Promise<Answer>;
   /** A raw body, for the tests of bad JSON and content types. */
   postRaw(body: string | Uint8Array, headers: Record<string, string>): Promise<Answer>;
@@ -69,6 +63,7 @@ export function gatewayEnv(
     AzureWebJobsStorage: connectionString,
     TOKEN_CACHE_TABLE: `tokens${unique()}`,
     IDEMPOTENCY_TABLE: `idem${unique()}`,
+    ENGAGEMENT_TABLE: `eng${unique()}`,
     TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     // The sandbox is the upstream, so running without caller authentication is allowed; the
     // caller tests and the end-to-end tests use Entra tokens.
@@ -88,18 +83,20 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** One request through the gateway's handler, as the Functions host would make it. */
 export async function invoke(
-  route: GatewayHandler,
+  route: NamedRoute,
+  handler: GatewayHandler,
   request: HttpRequest,
   logs: string[],
-  access: RouteAccess = {},
+  services: () => Services,
 ): Promise<Answer> {
   const context = new InvocationContext({
     invocationId: randomUUID(),
-    functionName: 'test',
+    functionName: route.name,
     logHandler: (level, ...args) => logs.push(`${level} ${args.map(text).join(' ')}`),
   });
-  const response: HttpResponseInit = await httpHandler('test', route, access)(request, context);
+  const response: HttpResponseInit = await httpHandler(route, services, handler)(request, context);
   return {
     status: response.status ?? 200,
     headers: Object.fromEntries(
@@ -125,75 +122,34 @@ export function gatewayOn(
   local: LocalPartnerCenter,
   settings: Record<string, string> = {},
 ): LocalGateway {
-  const env = gatewayEnv(local, settings);
-  const services = servicesFor(local, env);
+  const services = servicesFor(local, gatewayEnv(local, settings));
   const logs: string[] = [];
-  const provide = () => services;
-  const stepDeps = () => ({
-    partnerCenter: services.partnerCenter,
-    engagements: services.engagements,
-    log: createLogger({ info: () => undefined, warn: () => undefined, error: () => undefined }),
-  });
-  const orchestrations = new InProcessOrchestrations({
-    [PARTNER_REFERRAL_ACTIVITY]: (input) =>
-      createPartnerReferralStep(stepDeps(), input as StepInput),
-    [MICROSOFT_REFERRAL_ACTIVITY]: (input) =>
-      createMicrosoftReferralStep(stepDeps(), input as StepInput),
-  });
-  const create = createReferralRoute(provide, () => orchestrations);
-  const read: RouteAccess = { permission: 'Referrals.Read', services: provide };
-  const get = (
-    route: GatewayHandler,
-    path: string,
-    params: Record<string, string>,
-    query = {},
-    headers: Record<string, string> = {},
-  ) =>
-    invoke(
-      route,
-      new HttpRequest({
-        method: 'GET',
-        url: `https://gateway.local/api/${path}`,
-        params,
-        query,
-        headers,
-      }),
-      logs,
-      read,
-    );
-  const post = (body: string | Uint8Array, headers: Record<string, string>) =>
-    invoke(
-      create,
-      new HttpRequest({
-        method: 'POST',
-        url: 'https://gateway.local/api/referrals',
-        headers,
-        body: typeof body === 'string' ? { string: body } : { bytes: body },
-      }),
-      logs,
-      { permission: 'Referrals.Create', services: provide },
-    );
-  return {
+  const orchestrations = new OrchestrationsStub();
+  const gateway: LocalGateway = {
     local,
     services,
     logs,
     orchestrations,
     createReferral: (body, headers = {}) =>
-      post(JSON.stringify(body), { 'content-type': 'application/json', ...headers }),
-    postRaw: post,
-    getReferral: (id) =>
+      gateway.postRaw(JSON.stringify(body), { 'content-type': 'application/json', ...headers }),
+    postRaw: (body, headers) =>
       invoke(
-        getReferralRoute(provide),
+        ROUTES.createReferral,
+        createReferralRoute(() => orchestrations),
         new HttpRequest({
-          method: 'GET',
-          url: `https://gateway.local/api/referrals/${encodeURIComponent(id)}`,
-          params: { id },
+          method: 'POST',
+          url: 'https://gateway.local/api/referrals',
+          headers,
+          body: typeof body === 'string' ? { string: body } : { bytes: body },
         }),
         logs,
-        read,
+        () => gateway.services,
       ),
+    getReferral: (id) =>
+      get(ROUTES.getReferral, getReferralRoute(), `referrals/${encodeURIComponent(id)}`, { id }),
     getOperation: (operationId, headers = {}) =>
       get(
+        ROUTES.getReferralOperation,
         getOperationRoute(() => orchestrations),
         `referrals/operations/${operationId}`,
         { operationId },
@@ -202,17 +158,35 @@ export function gatewayOn(
       ),
     getEngagement: (engagementId, refresh = false) =>
       get(
-        getEngagementRoute(provide),
+        ROUTES.getEngagement,
+        getEngagementRoute(),
         `engagements/${engagementId}`,
         { engagementId },
         refresh ? { refresh: 'true' } : {},
       ),
-    health: () =>
-      invoke(
-        healthRoute(provide),
-        new HttpRequest({ method: 'GET', url: 'https://gateway.local/api/health' }),
-        logs,
-      ),
+    health: () => get(ROUTES.health, healthRoute(), 'health', {}),
     stop: async () => undefined,
   };
+  const get = (
+    route: NamedRoute,
+    handler: GatewayHandler,
+    path: string,
+    params: Record<string, string>,
+    query: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ) =>
+    invoke(
+      route,
+      handler,
+      new HttpRequest({
+        method: 'GET',
+        url: `https://gateway.local/api/${path}`,
+        params,
+        query,
+        headers,
+      }),
+      logs,
+      () => gateway.services,
+    );
+  return gateway;
 }

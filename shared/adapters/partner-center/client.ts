@@ -69,7 +69,6 @@ export interface ReferralFilter {
   top?: number;
 }
 
-
 /** OData string literal: single quotes doubled. */
 const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 

@@ -133,7 +133,12 @@ export class EngagementStore {
     };
     const done = new TableTransaction();
     done.upsertEntity(
-      { partitionKey: operationPartition(operationId), rowKey: 'operation', engagementId, ...caller },
+      {
+        partitionKey: operationPartition(operationId),
+        rowKey: 'operation',
+        engagementId,
+        ...caller,
+      },
       'Merge',
     );
     done.upsertEntity(stepEntity, 'Replace');

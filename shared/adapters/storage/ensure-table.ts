@@ -43,7 +43,10 @@ export async function entityOrUndefined<T extends object>(
  */
 export async function probeTable(table: TableClient, abortSignal: AbortSignal): Promise<void> {
   try {
-    const entities = table.listEntities({ queryOptions: { select: ['PartitionKey'] }, abortSignal });
+    const entities = table.listEntities({
+      queryOptions: { select: ['PartitionKey'] },
+      abortSignal,
+    });
     await entities.byPage({ maxPageSize: 1 }).next();
   } catch (error) {
     if (!isStatus(error, 404)) throw error;

@@ -73,8 +73,7 @@ export type StepFailure =
 
 /** An activity's answer: failures are returned as data, never thrown, so nothing parses text. */
 export type StepOutcome =
-  | { ok: true; referral: Referral }
-  | { ok: false; failure: StepFailure; retryable: boolean };
+  { ok: true; referral: Referral } | { ok: false; failure: StepFailure; retryable: boolean };
 
 export type SharedReferralOutput = SharedReferralOutcome;
 

@@ -1,5 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import { healthRoute } from '../../../shared/api/health-route';
+import { ROUTES } from '../../../shared/api/route-table';
 import { connectionStringFor, freePort } from '../../../local/azurite';
 import {
   gatewayOn,
@@ -36,10 +37,8 @@ test('unhealthy when settings are missing: names them, never echoes values', asy
     PARTNER_CENTER_DEADLINE_MS: 'soon',
   };
   const logs: string[] = [];
-  const answer = await invoke(
-    healthRoute(() => servicesFor(gateway.local, env)),
-    request(),
-    logs,
+  const answer = await invoke(ROUTES.health, healthRoute(), request(), logs, () =>
+    servicesFor(gateway.local, env),
   );
 
   expect(answer.status).toBe(503);
@@ -62,9 +61,11 @@ test('unhealthy when Table Storage cannot be reached', async () => {
   });
 
   const answer = await invoke(
-    healthRoute(() => unreachable.services, 1000),
+    ROUTES.health,
+    healthRoute(1000),
     request(),
     [],
+    () => unreachable.services,
   );
 
   expect(answer.status).toBe(503);

@@ -1,6 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import { nestingDepth, readJsonBody } from '../../../shared/api/json-body';
-import { gatewayErrorOf } from '../../support/gateway-error';
+import { answerOf } from '../../support/answer-of';
 
 const request = (body: string, headers: Record<string, string>) =>
   new HttpRequest({
@@ -28,7 +28,7 @@ test('a byte order mark is ignored', async () => {
 });
 
 test('a declared length over the cap is refused before reading', async () => {
-  const error = await gatewayErrorOf(
+  const error = await answerOf(
     readJsonBody(
       request('{}', {
         'content-type': 'application/json',
@@ -40,26 +40,26 @@ test('a declared length over the cap is refused before reading', async () => {
 });
 
 test('a streamed body over the cap is refused', async () => {
-  const error = await gatewayErrorOf(
+  const error = await answerOf(
     readJsonBody(request(`"${'x'.repeat(200)}"`, { 'content-type': 'application/json' }), 100),
   );
   expect(error.status).toBe(413);
 });
 
 test('other charsets and types are 415, naming what was sent', async () => {
-  const latin = await gatewayErrorOf(
+  const latin = await answerOf(
     readJsonBody(request('{}', { 'content-type': 'application/json; charset=latin1' })),
   );
   expect(latin.status).toBe(415);
   expect(latin.message).toContain('charset=latin1');
-  const form = await gatewayErrorOf(
+  const form = await answerOf(
     readJsonBody(request('a=1', { 'content-type': 'application/x-www-form-urlencoded' })),
   );
   expect(form.status).toBe(415);
 });
 
 test('a syntax error is located but its text is not echoed', async () => {
-  const error = await gatewayErrorOf(
+  const error = await answerOf(
     readJsonBody(
       request('{"email": "sue.smith@contoso.com",, }', { 'content-type': 'application/json' }),
     ),
@@ -71,9 +71,7 @@ test('a syntax error is located but its text is not echoed', async () => {
 
 test('nesting deeper than the cap is refused before parsing; strings do not count', async () => {
   const deep = `{"a":${'['.repeat(40)}${']'.repeat(40)}}`;
-  const error = await gatewayErrorOf(
-    readJsonBody(request(deep, { 'content-type': 'application/json' })),
-  );
+  const error = await answerOf(readJsonBody(request(deep, { 'content-type': 'application/json' })));
   expect(error.status).toBe(400);
   expect(error.envelope.error.code).toBe('nestingTooDeep');
   const brackets = JSON.stringify({ notes: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"{{{{' });

@@ -1,13 +1,16 @@
+/**
+ * The shared referral routes, with the orchestration client stubbed: what starts, and how each
+ * state of an operation is answered. The flow itself is tested by replaying the orchestrator and
+ * end to end through the local host.
+ */
 import { randomUUID } from 'node:crypto';
-import type { SharedReferralOutput } from '../../../shared/application/shared-referral/flow';
+import type {
+  SharedReferralOutput,
+  StepFailure,
+} from '../../../shared/application/shared-referral/flow';
 import { preferredWaitMs } from '../../../shared/api/operation-routes';
-import {
-  errorOf,
-  gatewayOn,
-  startLocalGateway,
-  type Answer,
-  type LocalGateway,
-} from '../../support/gateway';
+import type { Referral } from '../../../shared/contract/schema';
+import { errorOf, startLocalGateway, type LocalGateway } from '../../support/gateway';
 import { seedRequest, setPath } from '../../support/seed';
 
 let gateway: LocalGateway;
@@ -16,52 +19,78 @@ beforeAll(async () => {
   gateway = await startLocalGateway();
 });
 afterAll(() => gateway.stop());
-beforeEach(() => gateway.local.sandbox.reset());
+beforeEach(() => {
+  gateway.orchestrations.instances.clear();
+  gateway.orchestrations.started.length = 0;
+  gateway.orchestrations.onStart = undefined;
+});
 
-const sandbox = () => gateway.local.sandbox;
+const stub = () => gateway.orchestrations;
 
-async function followToEnd(g: LocalGateway, accepted: Answer): Promise<Answer> {
-  await g.orchestrations.settled();
-  const operationId = (accepted.body as { operationId: string }).operationId;
-  return g.getOperation(operationId);
+function outcome(operationId: string): SharedReferralOutput {
+  const referral = (id: string, type: 'SolutionProfile' | 'BusinessProfileLocation') =>
+    ({ ...seedRequest(), id, engagementId: 'eng-1', target: [{ type, id: 'x' }] }) as Referral;
+  return {
+    operationId,
+    engagementId: 'eng-1',
+    partnerReferral: referral('p-1', 'SolutionProfile'),
+    microsoftReferral: referral('m-1', 'BusinessProfileLocation'),
+  };
 }
 
-test('the seed request: 202, then one engagement with the partner and Microsoft referrals', async () => {
+const operationIdOf = (answer: { body: unknown }) =>
+  (answer.body as { operationId: string }).operationId;
+
+test('a shared create starts the operation with the partner referral and answers 202', async () => {
   const accepted = await gateway.createReferral(seedRequest(), { 'idempotency-key': randomUUID() });
 
   expect(accepted.status).toBe(202);
-  const { operationId } = accepted.body as { operationId: string };
+  const operationId = operationIdOf(accepted);
+  expect(accepted.body).toEqual({ operationId, state: 'running', step: 'partnerReferral' });
   expect(accepted.headers.location).toBe(`/api/referrals/operations/${operationId}`);
   expect(Number(accepted.headers['retry-after'])).toBeGreaterThan(0);
-
-  const done = await followToEnd(gateway, accepted);
-  expect(done.status).toBe(201);
-  const output = done.body as SharedReferralOutput;
-  expect(done.headers.location).toBe(`/api/engagements/${output.engagementId}`);
-  expect(output.partnerReferral).toMatchObject({
-    engagementId: output.engagementId,
-    target: [{ type: 'SolutionProfile', id: 'SOL-34104-EBB' }],
+  const [started] = stub().started;
+  expect(started?.operationId).toBe(operationId);
+  expect(started?.input).toMatchObject({
+    keySource: 'header',
+    caller: 'anonymous',
+    referral: { type: 'Shared', target: [{ type: 'SolutionProfile', id: 'SOL-34104-EBB' }] },
+    retry: { maxAttempts: 5, firstDelayMs: 5000 },
   });
-  expect(output.microsoftReferral).toMatchObject({
-    engagementId: output.engagementId,
-    target: [{ type: 'BusinessProfileLocation', id: 'msft' }],
-  });
-  expect(sandbox().referrals.size).toBe(2);
+  expect(gateway.local.sandbox.createRequests).toBe(0);
+});
 
-  const engagement = await gateway.getEngagement(output.engagementId, true);
-  expect(engagement.status).toBe(200);
-  expect(engagement.body).toMatchObject({
-    engagementId: output.engagementId,
-    state: 'complete',
+test('while it runs, the operation answers 202 with the step and the engagement once known', async () => {
+  const accepted = await gateway.createReferral(seedRequest(), { 'idempotency-key': randomUUID() });
+  const operationId = operationIdOf(accepted);
+  stub().progress(operationId, { step: 'microsoftReferral', engagementId: 'eng-1' });
+
+  const running = await gateway.getOperation(operationId);
+
+  expect(running.status).toBe(202);
+  expect(running.body).toEqual({
     operationId,
-    referrals: [
-      { role: 'partner', referralId: output.partnerReferral.id, status: 'New' },
-      { role: 'microsoft', referralId: output.microsoftReferral.id, status: 'New' },
-    ],
+    state: 'running',
+    step: 'microsoftReferral',
+    engagementId: 'eng-1',
   });
 });
 
+test('a completed operation answers 201 with both referrals and the engagement as Location', async () => {
+  const accepted = await gateway.createReferral(seedRequest(), { 'idempotency-key': randomUUID() });
+  const operationId = operationIdOf(accepted);
+  stub().complete(operationId, outcome(operationId));
+
+  const done = await gateway.getOperation(operationId);
+
+  expect(done.status).toBe(201);
+  expect(done.body).toEqual(outcome(operationId));
+  expect(done.headers.location).toBe('/api/engagements/eng-1');
+});
+
 test('Prefer: wait=N answers 201 with the result when it finishes in time', async () => {
+  stub().onStart = (operationId) => ({ runtimeStatus: 'Completed', output: outcome(operationId) });
+
   const answer = await gateway.createReferral(seedRequest(), {
     'idempotency-key': randomUUID(),
     prefer: 'respond-async, wait=10',
@@ -69,80 +98,103 @@ test('Prefer: wait=N answers 201 with the result when it finishes in time', asyn
 
   expect(answer.status).toBe(201);
   expect(answer.headers['preference-applied']).toBe('wait=10');
-  expect(sandbox().referrals.size).toBe(2);
 });
 
-test('repeated and concurrent submissions with one key give one pair', async () => {
+test('Prefer: wait=N still running at the end answers 202, having waited', async () => {
+  const started = Date.now();
+  const answer = await gateway.createReferral(seedRequest(), {
+    'idempotency-key': randomUUID(),
+    prefer: 'wait=1',
+  });
+
+  expect(answer.status).toBe(202);
+  expect(answer.headers['preference-applied']).toBe('wait=1');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+});
+
+test('repeated and concurrent submissions with one key join one operation', async () => {
   const key = randomUUID();
   const answers = await Promise.all(
     Array.from({ length: 5 }, () =>
       gateway.createReferral(seedRequest(), { 'idempotency-key': key }),
     ),
   );
-  const operationIds = new Set(
-    answers.map((a) => (a.body as { operationId?: string }).operationId),
-  );
-  expect(operationIds.size).toBe(1);
-  await gateway.orchestrations.settled();
 
-  const again = await gateway.createReferral(seedRequest(), {
-    'idempotency-key': key,
-    prefer: 'wait=5',
-  });
-  expect(again.status).toBe(201);
-  expect(sandbox().referrals.size).toBe(2);
+  expect(new Set(answers.map(operationIdOf)).size).toBe(1);
+  expect(answers.every((a) => a.status === 202)).toBe(true);
+  expect(stub().started).toHaveLength(1);
 });
 
-test('a used key with a different shared referral is refused with 409', async () => {
+test('a used key with a different shared referral is refused with 409, nothing started', async () => {
   const key = randomUUID();
-  await followToEnd(
-    gateway,
-    await gateway.createReferral(seedRequest(), { 'idempotency-key': key }),
-  );
+  await gateway.createReferral(seedRequest(), { 'idempotency-key': key });
+
   const changed = await gateway.createReferral(setPath(seedRequest(), 'details.dealValue', 1), {
     'idempotency-key': key,
   });
+
   expect(changed.status).toBe(409);
-  expect(errorOf(changed).code).toBe('idempotencyKeyReused');
+  expect(errorOf(changed)).toMatchObject({
+    code: 'idempotencyKeyReused',
+    target: 'Idempotency-Key',
+  });
+  expect(stub().started).toHaveLength(1);
 });
 
-test('step 2 failing for good, then the same request again: the pair completes, exactly two referrals', async () => {
-  const fast = gatewayOn(gateway.local, { PARTNER_CENTER_MAX_ATTEMPTS: '1' });
+const unavailable: StepFailure = {
+  source: 'partnerCenter',
+  failure: {
+    kind: 'unavailable',
+    operation: 'create a referral',
+    status: 503,
+    requestId: 'r-1',
+    created: 'unknown',
+    retryable: true,
+  },
+};
+
+test.each<[string, StepFailure | undefined, number, string]>([
+  ['Partner Center unavailable after retries', unavailable, 502, 'upstreamUnavailable'],
+  [
+    'refused by Partner Center',
+    {
+      source: 'partnerCenter',
+      failure: {
+        kind: 'rejected',
+        operation: 'create a referral',
+        status: 400,
+        code: 'invalidInput',
+        created: 'no',
+        retryable: false,
+      },
+    },
+    400,
+    'invalidInput',
+  ],
+  ['ended without a recorded cause', undefined, 500, 'sharedReferralFailed'],
+])('a failed operation (%s) is answered with its cause', async (_name, failure, status, code) => {
+  const accepted = await gateway.createReferral(seedRequest(), { 'idempotency-key': randomUUID() });
+  const operationId = operationIdOf(accepted);
+  stub().fail(operationId, failure ? { step: 'failed', failure } : undefined);
+
+  const answer = await gateway.getOperation(operationId);
+
+  expect(answer.status).toBe(status);
+  expect(errorOf(answer).code).toBe(code);
+});
+
+test('a failed operation sent again under the same key is started again, same operation', async () => {
   const key = randomUUID();
-  // Step 1 gets through; then Partner Center fails every create (all retries of step 2).
-  sandbox().injectFault({
-    fault: { kind: 'status', status: 503 },
-    times: 100,
-    method: 'POST',
-    skip: 1,
-  });
+  const first = await gateway.createReferral(seedRequest(), { 'idempotency-key': key });
+  stub().fail(operationIdOf(first), { step: 'failed', failure: unavailable });
 
-  const failed = await followToEnd(
-    fast,
-    await fast.createReferral(seedRequest(), { 'idempotency-key': key }),
-  );
+  const again = await gateway.createReferral(seedRequest(), { 'idempotency-key': key });
 
-  expect(failed.status).toBe(502);
-  expect(errorOf(failed).code).toBe('upstreamUnavailable');
-  expect(sandbox().referrals.size).toBe(1);
-  const partnerOnly = [...sandbox().referrals.values()][0];
-  expect((await fast.getEngagement(partnerOnly?.engagementId ?? '')).body).toMatchObject({
-    state: 'partnerReferralCreated',
-    referrals: [{ role: 'partner' }],
-  });
-
-  sandbox().clearFaults();
-  const resumed = await followToEnd(
-    fast,
-    await fast.createReferral(seedRequest(), { 'idempotency-key': key }),
-  );
-
-  expect(resumed.status).toBe(201);
-  const output = resumed.body as SharedReferralOutput;
-  expect(sandbox().referrals.size).toBe(2);
-  expect([...sandbox().referrals.values()].map((r) => r.engagementId)).toEqual([
-    output.engagementId,
-    output.engagementId,
+  expect(again.status).toBe(202);
+  expect(operationIdOf(again)).toBe(operationIdOf(first));
+  expect(stub().started.map((s) => s.operationId)).toEqual([
+    operationIdOf(first),
+    operationIdOf(first),
   ]);
 });
 

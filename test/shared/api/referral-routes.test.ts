@@ -12,6 +12,7 @@ import {
   type LocalGateway,
 } from '../../support/gateway';
 import { independentSeedRequest, seedRequest, setPath } from '../../support/seed';
+import { tableNamed } from '../../support/tables';
 
 let gateway: LocalGateway;
 
@@ -153,7 +154,7 @@ describe('POST /api/referrals', () => {
       expect(errorOf(answer).code).toBe(code);
       expect(answer.headers['content-type']).toMatch(/^application\/json/);
       expect(sandbox().createRequests).toBe(0);
-      expect(await storedRecords(gateway.services.idempotencyTable)).toBe(0);
+      expect(await storedRecords(tableNamed(gateway.services.settings.IDEMPOTENCY_TABLE))).toBe(0);
     });
 
     test('every problem is listed with its path, and JSON errors with their position', async () => {
@@ -369,7 +370,9 @@ describe('POST /api/referrals', () => {
       }
     }
     const healthy = crashing.services.idempotency;
-    crashing.services.idempotency = new DiesBeforeRecording(crashing.services.idempotencyTable);
+    crashing.services.idempotency = new DiesBeforeRecording(
+      tableNamed(crashing.services.settings.IDEMPOTENCY_TABLE),
+    );
     const key = randomUUID();
 
     const dying = crashing.createReferral(independentSeedRequest(), { 'idempotency-key': key });

@@ -41,6 +41,6 @@ test('a step that cannot be done is logged, not thrown, and names no secret', as
   const { lines, sink } = capture();
   await expect(warmUp(services, sink)).resolves.toBeUndefined();
   expect(lines.join('\n')).toContain('"event":"warmUp.incomplete"');
-  expect(lines.join('\n')).toContain('"reason":"partnerCenterConsentRequired"');
+  expect(lines.join('\n')).toContain('"reason":"consentRequired"');
   expect(lines.join('\n')).not.toContain(env.PARTNER_CENTER_CLIENT_SECRET as string);
 });

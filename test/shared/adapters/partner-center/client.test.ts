@@ -12,7 +12,8 @@ import {
   startLocalPartnerCenter,
   type LocalPartnerCenter,
 } from '../../../../local/stand-ins';
-import { gatewayErrorOf } from '../../../support/gateway-error';
+import { PartnerCenterError } from '../../../../shared/adapters/partner-center/errors';
+import { answerOf } from '../../../support/answer-of';
 
 let local: LocalPartnerCenter;
 let events: AttemptEvent[];
@@ -114,13 +115,19 @@ test('business errors are not retried and keep the upstream status and code', as
     status: 'Closed',
     substatus: 'Pending',
   } as ReferralCreateRequest;
-  const error = await gatewayErrorOf(client().createReferral(invalid));
+  const error = await answerOf(client().createReferral(invalid));
   expect(error.status).toBe(400);
   expect(error.envelope.error).toMatchObject({
     code: 'invalidRequest',
     upstream: { status: 400, code: 'invalidRequest' },
   });
   expect(error.envelope.error.upstream?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  // A refusal: nothing was created and sending it again cannot help.
+  expect((error.raw as PartnerCenterError).failure).toMatchObject({
+    kind: 'rejected',
+    created: 'no',
+    retryable: false,
+  });
   expect(events).toHaveLength(1);
   expect(local.sandbox.referrals.size).toBe(0);
 });
@@ -130,7 +137,7 @@ test('persistent throttling ends in 429 with the upstream Retry-After', async ()
     fault: { kind: 'status', status: 429, retryAfterSeconds: 7 },
     times: 100,
   });
-  const error = await gatewayErrorOf(
+  const error = await answerOf(
     client({ maxAttempts: 3, maxDelayMs: 50, deadlineMs: 5000 }).createReferral(seedReferral()),
   );
   expect(error.status).toBe(429);
@@ -141,13 +148,19 @@ test('persistent throttling ends in 429 with the upstream Retry-After', async ()
 
 test('a 5xx storm longer than the retry budget ends in 502, and nothing is created', async () => {
   local.sandbox.injectFault({ fault: { kind: 'status', status: 503 }, times: 100 });
-  const error = await gatewayErrorOf(client({ maxAttempts: 3 }).createReferral(seedReferral()));
+  const error = await answerOf(client({ maxAttempts: 3 }).createReferral(seedReferral()));
   expect(error.status).toBe(502);
   expect(error.envelope.error).toMatchObject({
     code: 'upstreamUnavailable',
     upstream: { status: 503 },
   });
   expect(events.map((e) => e.outcome)).toEqual(['retry', 'retry', 'failure']);
+  // It may have been created: the same request-id may be sent again.
+  expect((error.raw as PartnerCenterError).failure).toMatchObject({
+    kind: 'unavailable',
+    created: 'unknown',
+    retryable: true,
+  });
 });
 
 test('a slow upstream is abandoned per attempt and retried within the deadline', async () => {
@@ -165,7 +178,7 @@ test('an unreachable upstream ends in 502 upstreamUnreachable', async () => {
     fetch: local.fetch,
     retry: { maxAttempts: 2, baseDelayMs: 1 },
   });
-  const error = await gatewayErrorOf(pc.getReferral('x'));
+  const error = await answerOf(pc.getReferral('x'));
   expect(error.status).toBe(502);
   expect(error.envelope.error.code).toBe('upstreamUnreachable');
 });

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { generate } from 'selfsigned';
-import { certificateCredential } from '../../../../shared/adapters/partner-center/access';
+import {
+  certificateCredential,
+  type ClientCredential,
+} from '../../../../shared/adapters/partner-center/msal-config';
 import { runConsent } from '../../../../shared/adapters/partner-center/consent';
 import { fetchNetworkModule } from '../../../../shared/adapters/partner-center/msal-network';
 import {
   PartnerCenterTokenProvider,
-  type ClientCredential,
   type TokenProviderOptions,
 } from '../../../../shared/adapters/partner-center/token-provider';
 import { KeyRing } from '../../../../shared/adapters/storage/sealed-text';
@@ -18,7 +20,7 @@ import {
   type LocalPartnerCenter,
 } from '../../../../local/stand-ins';
 import { testTable } from '../../../support/tables';
-import { gatewayErrorOf } from '../../../support/gateway-error';
+import { answerOf } from '../../../support/answer-of';
 
 let local: LocalPartnerCenter;
 let table: TableClient;
@@ -131,14 +133,14 @@ test('a revoked refresh token gives a clear error naming the command that fixes 
   await tokens.getAccessToken();
   local.identity.revokeRefreshTokens();
   advanceClock(58 * 60 * 1000);
-  const error = await gatewayErrorOf(tokens.getAccessToken());
+  const error = await answerOf(tokens.getAccessToken());
   expect(error.status).toBe(503);
   expect(error.envelope.error.code).toBe('partnerCenterConsentRequired');
   expect(error.message).toMatch(/expired or was revoked.*npm run consent/);
 });
 
 test('with no consent yet, the error says so', async () => {
-  const error = await gatewayErrorOf(provider().getAccessToken());
+  const error = await answerOf(provider().getAccessToken());
   expect(error.envelope.error.code).toBe('partnerCenterConsentRequired');
   expect(error.message).toMatch(/no integration user has signed in yet.*npm run consent/);
   expect(refreshes()).toBe(0);

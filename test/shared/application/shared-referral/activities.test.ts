@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../../../shared/logging';
+import { runStep, type StepDeps } from '../../../../shared/application/shared-referral/activities';
 import {
-  createMicrosoftReferralStep,
-  createPartnerReferralStep,
-  type StepDeps,
-} from '../../../../shared/application/shared-referral/activities';
-import {
-  failureFromMessage,
   partnerReferralRequest,
   type StepInput,
-  type StepResult,
+  type StepOutcome,
 } from '../../../../shared/application/shared-referral/flow';
 import { EngagementStore } from '../../../../shared/adapters/storage/engagement-store';
 import type { Referral } from '../../../../shared/contract/schema';
@@ -50,10 +45,15 @@ function stepInput(): StepInput {
   };
 }
 
-function created(result: StepResult): Referral {
-  if (!result.ok) throw new Error(`step failed: ${result.failure.envelope.error.message}`);
+function created(result: StepOutcome): Referral {
+  if (!result.ok) throw new Error(`step failed: ${JSON.stringify(result.failure)}`);
   return result.referral;
 }
+
+const createPartnerReferralStep = (deps: StepDeps, input: StepInput) =>
+  runStep(deps, 'partner', input);
+const createMicrosoftReferralStep = (deps: StepDeps, input: StepInput) =>
+  runStep(deps, 'microsoft', input);
 
 test('the two steps create the partner referral and the connected one for Microsoft, recorded', async () => {
   const input = stepInput();
@@ -118,7 +118,7 @@ test('a step that died after Partner Center created the referral re-sends the sa
   expect([...sandbox().referrals.keys()]).toEqual([redelivered.id]);
 });
 
-test('a business error is answered, not thrown; a transient one is thrown for the retry policy', async () => {
+test('Partner Center failures are answered as data: a refusal is final, a fault may be retried', async () => {
   const input = stepInput();
   sandbox().injectFault({
     fault: { kind: 'status', status: 400, code: 'invalidRequest' },
@@ -126,18 +126,28 @@ test('a business error is answered, not thrown; a transient one is thrown for th
     method: 'POST',
   });
   const rejected = await createPartnerReferralStep(deps, input);
-  expect(rejected).toMatchObject({ ok: false, failure: { status: 400 } });
+  expect(rejected).toMatchObject({
+    ok: false,
+    retryable: false,
+    failure: {
+      source: 'partnerCenter',
+      failure: { kind: 'rejected', status: 400, code: 'invalidRequest', created: 'no' },
+    },
+  });
 
   const fast = gatewayOn(gateway.local, { PARTNER_CENTER_MAX_ATTEMPTS: '1' });
   sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 1, method: 'POST' });
-  const error = await createPartnerReferralStep(
+  const transient = await createPartnerReferralStep(
     { ...deps, partnerCenter: fast.services.partnerCenter },
     input,
-  ).then(
-    () => undefined,
-    (e: unknown) => e as Error,
   );
-  expect(failureFromMessage(error?.message)).toMatchObject({ status: 502 });
+  expect(transient).toMatchObject({
+    ok: false,
+    retryable: true,
+    failure: { source: 'partnerCenter', failure: { kind: 'unavailable', status: 503 } },
+  });
+  // Plain data: what crosses the Durable boundary is exactly what was returned.
+  expect(JSON.parse(JSON.stringify(transient))).toEqual(transient);
   expect(sandbox().referrals.size).toBe(0);
 });
 
@@ -149,9 +159,10 @@ test('step 2 failing for good, then the flow run again, ends with exactly two re
   const engagementId = partner.engagementId as string;
   sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 5, method: 'POST' });
   for (let attempt = 0; attempt < 5; attempt++) {
-    await expect(
-      createMicrosoftReferralStep(failing, { ...input, engagementId }),
-    ).rejects.toThrow();
+    expect(await createMicrosoftReferralStep(failing, { ...input, engagementId })).toMatchObject({
+      ok: false,
+      retryable: true,
+    });
   }
   expect(await deps.engagements.getEngagement(engagementId)).toMatchObject({
     state: 'partnerReferralCreated',

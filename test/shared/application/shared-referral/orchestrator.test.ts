@@ -1,21 +1,20 @@
 import { sharedReferralOrchestrator } from '../../../../shared/application/shared-referral/orchestrator';
 import {
-  failureFromMessage,
-  failureMessage,
-  MICROSOFT_REFERRAL_ACTIVITY,
-  PARTNER_REFERRAL_ACTIVITY,
   SHARED_REFERRAL_ORCHESTRATION,
+  stepActivity,
   type SharedReferralInput,
+  type StepFailure,
   type StepInput,
-  type StepResult,
+  type StepOutcome,
 } from '../../../../shared/application/shared-referral/flow';
-import { errorEnvelope } from '../../../../shared/contract/errors';
 import type { Referral, ReferralCreateRequest } from '../../../../shared/contract/schema';
 import { validateReferralCreateRequest } from '../../../../shared/contract/validate';
 import { History, replay, scheduledActivities } from '../../../support/durable-replay';
 import { seedRequest } from '../../../support/seed';
 
 const OPERATION = '3f0c6a52-8a51-5d0e-9b4c-2e7f1a9d0c11';
+const PARTNER = stepActivity('partner');
+const MICROSOFT = stepActivity('microsoft');
 
 function seedShared(): ReferralCreateRequest {
   const result = validateReferralCreateRequest(seedRequest());
@@ -36,9 +35,35 @@ const referral = (id: string, engagementId: string, target: Referral['target']):
   ({ ...input.referral, id, engagementId, target }) as Referral;
 const partner = referral('p-1', 'eng-1', [{ type: 'SolutionProfile', id: 'SOL-34104-EBB' }]);
 const microsoft = referral('m-1', 'eng-1', [{ type: 'BusinessProfileLocation', id: 'msft' }]);
+const created = (referral: Referral): StepOutcome => ({ ok: true, referral });
 
-const run = (history: History) => replay(sharedReferralOrchestrator, OPERATION, history, input);
-const newHistory = () => new History(SHARED_REFERRAL_ORCHESTRATION, input);
+const rejection: StepFailure = {
+  source: 'partnerCenter',
+  failure: {
+    kind: 'rejected',
+    operation: 'create a referral',
+    status: 400,
+    code: 'invalidRequest',
+    message: 'Partner Center rejected it',
+    created: 'no',
+    retryable: false,
+  },
+};
+const outage: StepFailure = {
+  source: 'partnerCenter',
+  failure: {
+    kind: 'unavailable',
+    operation: 'create a referral',
+    status: 503,
+    created: 'unknown',
+    retryable: true,
+  },
+};
+
+const run = (history: History, given: SharedReferralInput = input) =>
+  replay(sharedReferralOrchestrator, OPERATION, history, given);
+const newHistory = (given: SharedReferralInput = input) =>
+  new History(SHARED_REFERRAL_ORCHESTRATION, given);
 
 test('the first run schedules step 1 with the request and the operation id', async () => {
   const { state } = await run(newHistory());
@@ -46,25 +71,22 @@ test('the first run schedules step 1 with the request and the operation id', asy
   expect(state.isDone).toBe(false);
   const [only, ...rest] = scheduledActivities(state);
   expect(rest).toHaveLength(0);
-  expect(only?.name).toBe(PARTNER_REFERRAL_ACTIVITY);
+  expect(only?.name).toBe('createPartnerReferral');
   expect(only?.input).toMatchObject({ operationId: OPERATION, referral: input.referral });
   expect(state.customStatus).toEqual({ step: 'partnerReferral' });
 });
 
 test('after step 1, step 2 is scheduled with the engagement id step 1 returned', async () => {
   const history = newHistory();
-  history.completed(history.scheduled(PARTNER_REFERRAL_ACTIVITY), {
-    ok: true,
-    referral: partner,
-  } satisfies StepResult);
+  history.completed(history.scheduled(PARTNER), created(partner));
 
   const { state } = await run(history);
 
   // Actions accumulate over the replayed history: step 1 (done), then the new step 2.
   const scheduled = scheduledActivities(state);
   expect(scheduled.map((s) => s.name)).toEqual([
-    PARTNER_REFERRAL_ACTIVITY,
-    MICROSOFT_REFERRAL_ACTIVITY,
+    'createPartnerReferral',
+    'createMicrosoftReferral',
   ]);
   expect((scheduled[1]?.input as StepInput).engagementId).toBe('eng-1');
   expect(state.customStatus).toEqual({ step: 'microsoftReferral', engagementId: 'eng-1' });
@@ -72,11 +94,8 @@ test('after step 1, step 2 is scheduled with the engagement id step 1 returned',
 
 test('the completed history gives the engagement and both referrals', async () => {
   const history = newHistory();
-  history.completed(history.scheduled(PARTNER_REFERRAL_ACTIVITY), { ok: true, referral: partner });
-  history.completed(history.scheduled(MICROSOFT_REFERRAL_ACTIVITY), {
-    ok: true,
-    referral: microsoft,
-  });
+  history.completed(history.scheduled(PARTNER), created(partner));
+  history.completed(history.scheduled(MICROSOFT), created(microsoft));
 
   const { state } = await run(history);
 
@@ -90,71 +109,104 @@ test('the completed history gives the engagement and both referrals', async () =
   expect(state.customStatus).toEqual({ step: 'completed', engagementId: 'eng-1' });
 });
 
-test('a business error in step 2 fails the orchestration at once with the upstream error', async () => {
+test('a refusal in step 2 fails the orchestration at once, the cause kept as data', async () => {
   const history = newHistory();
-  history.completed(history.scheduled(PARTNER_REFERRAL_ACTIVITY), { ok: true, referral: partner });
-  const rejection = {
-    status: 400,
-    envelope: errorEnvelope('invalidRequest', 'Partner Center rejected it', 'referral', [], {
-      status: 400,
-      code: 'invalidRequest',
-    }),
-  };
-  history.completed(history.scheduled(MICROSOFT_REFERRAL_ACTIVITY), {
+  history.completed(history.scheduled(PARTNER), created(partner));
+  history.completed(history.scheduled(MICROSOFT), {
     ok: false,
     failure: rejection,
+    retryable: false,
   });
 
   const { state, failure } = await run(history);
 
-  expect(failure).toBeDefined();
-  expect(failureFromMessage(failure)).toEqual(rejection);
+  expect(failure).toMatch(/Partner Center rejected/);
   expect(state.customStatus).toEqual({ step: 'failed', engagementId: 'eng-1', failure: rejection });
-  expect(scheduledActivities(state).map((s) => s.name)).toEqual([
-    PARTNER_REFERRAL_ACTIVITY,
-    MICROSOFT_REFERRAL_ACTIVITY,
-  ]);
+  expect(scheduledActivities(state).map((s) => s.name)).toEqual([PARTNER, MICROSOFT]);
 });
 
-test('a transient step failure is retried with back-off, then fails with its cause when retries run out', async () => {
-  const transient = {
-    status: 502,
-    envelope: errorEnvelope(
-      'upstreamUnavailable',
-      'Partner Center failed with 503',
-      'partnerCenter',
-    ),
-  };
+test('a retryable failure is tried again after a durable timer, then fails with its cause', async () => {
   const history = newHistory();
-  history.completed(history.scheduled(PARTNER_REFERRAL_ACTIVITY), { ok: true, referral: partner });
-  history.failed(history.scheduled(MICROSOFT_REFERRAL_ACTIVITY), failureMessage(transient));
+  history.completed(history.scheduled(PARTNER), created(partner));
+  const failed: StepOutcome = { ok: false, failure: outage, retryable: true };
+  history.completed(history.scheduled(MICROSOFT), failed);
 
-  // The extension schedules the retry itself (a timer, then the activity again); the
-  // orchestrator just waits, asking for nothing new.
+  // The orchestrator decides the retry: a timer 5 s after the failed attempt.
   const retrying = await run(history);
   expect(retrying.failure).toBeUndefined();
   expect(retrying.state.isDone).toBe(false);
-  expect(scheduledActivities(retrying.state)).toHaveLength(2);
-  expect(retrying.state.actions.flat()[1]).toMatchObject({
-    retryOptions: { maxNumberOfAttempts: 5, firstRetryIntervalInMilliseconds: 5000 },
-  });
+  expect(retrying.state.actions.flat()[2]).toMatchObject({ fireAt: expect.any(Date) });
 
-  // Attempts 2 to 5 fail as well.
-  for (let attempt = 2; attempt <= 5; attempt++) {
-    history.retryTimer();
-    history.failed(history.scheduled(MICROSOFT_REFERRAL_ACTIVITY), failureMessage(transient));
+  // Attempts 2 to 5 fail as well, with waits of 5, 10, 20 and 40 s before them.
+  for (const delay of [5000, 10000, 20000, 40000]) {
+    history.timer(delay);
+    history.completed(history.scheduled(MICROSOFT), failed);
   }
-  expect((await run(history)).failure).toBeUndefined();
-  history.retryTimer(); // the library concludes "no attempts left" when the next timer fires
   const { failure, state } = await run(history);
 
-  expect(failureFromMessage(failure)).toEqual(transient);
-  expect(state.customStatus).toMatchObject({ step: 'failed', engagementId: 'eng-1' });
+  expect(failure).toBeDefined();
+  expect(state.customStatus).toEqual({ step: 'failed', engagementId: 'eng-1', failure: outage });
+  expect(scheduledActivities(state).filter((s) => s.name === MICROSOFT)).toHaveLength(5);
+});
+
+test('the retry policy comes with the input', async () => {
+  const patient = { ...input, retry: { maxAttempts: 2, firstDelayMs: 250, maxDelayMs: 250 } };
+  const history = newHistory(patient);
+  const failed: StepOutcome = { ok: false, failure: outage, retryable: true };
+  history.completed(history.scheduled(PARTNER), failed);
+  const waiting = await run(history, patient);
+  const timer = waiting.state.actions.flat()[1] as { fireAt: Date };
+  const startedAt = new Date('2026-11-24T10:00:01Z').getTime();
+  expect(new Date(timer.fireAt).getTime() - startedAt).toBe(250);
+
+  history.timer(250);
+  history.completed(history.scheduled(PARTNER), failed);
+  const { failure, state } = await run(history, patient);
+  expect(failure).toBeDefined();
+  expect(state.customStatus).toEqual({ step: 'failed', failure: outage });
+});
+
+test('an activity that throws is retried, and when it keeps throwing the step is named', async () => {
+  const retry = { maxAttempts: 2, firstDelayMs: 1000, maxDelayMs: 1000 };
+  const given = { ...input, retry };
+  const history = newHistory(given);
+  history.completed(history.scheduled(PARTNER), created(partner));
+  history.failed(history.scheduled(MICROSOFT), 'Table Storage unreachable');
+  history.timer(1000);
+  history.failed(history.scheduled(MICROSOFT), 'Table Storage unreachable');
+
+  const { failure, state } = await run(history, given);
+
+  expect(failure).toBeDefined();
+  expect(state.customStatus).toMatchObject({
+    step: 'failed',
+    engagementId: 'eng-1',
+    failure: {
+      source: 'gateway',
+      kind: 'stepFailed',
+      error: { code: 'sharedReferralStepFailed' },
+    },
+  });
+});
+
+test('step 1 answered without an engagement id fails at once, saying so', async () => {
+  const history = newHistory();
+  const { engagementId: _none, ...withoutEngagement } = partner;
+  history.completed(history.scheduled(PARTNER), created(withoutEngagement as Referral));
+
+  const { failure, state } = await run(history);
+
+  expect(failure).toBeDefined();
+  expect(state.customStatus).toMatchObject({
+    step: 'failed',
+    failure: { source: 'gateway', error: { code: 'engagementIdMissing' } },
+  });
+  expect(scheduledActivities(state)).toHaveLength(1);
 });
 
 test('replaying the same history gives the same actions', async () => {
   const history = newHistory();
-  history.completed(history.scheduled(PARTNER_REFERRAL_ACTIVITY), { ok: true, referral: partner });
+  history.completed(history.scheduled(PARTNER), created(partner));
 
   const first = await run(history);
   const second = await run(history);
