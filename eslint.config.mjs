@@ -21,8 +21,8 @@ export default tseslint.config(
     languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
   },
   {
-    // The local host's fixture app is CommonJS, as compiled function apps are.
-    files: ['test/local/host/fixtures/**/*.js'],
+    // The local host's fixture apps are CommonJS, as compiled function apps are.
+    files: ['test/local/host/fixtures/**/*.js', 'local/bench/hello-app/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

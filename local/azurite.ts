@@ -82,11 +82,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     pid: child.pid,
     tableEndpoint,
     connectionString: connectionStringFor(tableEndpoint),
+    // SIGINT is the signal on which Azurite saves its data; SIGTERM loses the last writes.
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        child.kill('SIGINT');
       }),
   };
 }

@@ -7,6 +7,7 @@
  * first result instead of creating again. Faults can be injected per test or over HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { canonicalize, isPlainObject } from '../shared/contract/canonicalize';
@@ -57,6 +58,17 @@ export interface SandboxOptions {
   /** Simulated upstream latency for every API request. */
   latencyMs?: number;
   port?: number;
+  /**
+   * Keep the referrals here between runs (a JSON file), so a restarted sandbox still holds what
+   * the gateway's persisted tables point at. Absent: in memory only.
+   */
+  stateFile?: string;
+}
+
+/** What a sandbox keeps between runs. */
+interface SandboxState {
+  referrals: Referral[];
+  answersByRequestId: [string, StoredAnswer][];
 }
 
 interface StoredAnswer {
@@ -89,6 +101,7 @@ export class PartnerCenterSandbox {
   private readonly answersByRequestId = new Map<string, StoredAnswer>();
   private readonly jwks: ReturnType<typeof createLocalJWKSet>;
   private running: RunningServer | undefined;
+  private saving: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SandboxOptions) {
     this.jwks = createLocalJWKSet(options.identity.jwks);
@@ -100,15 +113,56 @@ export class PartnerCenterSandbox {
     this.certificate = tls.cert;
     this.running = await startHttpsServer(
       tls,
-      (req, res, url) => this.handle(req, res, url),
+      async (req, res, url) => {
+        await this.handle(req, res, url);
+        if (req.method !== 'GET') this.changed();
+      },
       this.options.port,
     );
+    this.load();
     return this;
   }
 
   async stop(): Promise<void> {
     await this.running?.close();
     this.running = undefined;
+    this.save();
+  }
+
+  /** Reads the kept state, its links pointing at this run's address. */
+  private load(): void {
+    const file = this.options.stateFile;
+    if (!file || !existsSync(file)) return;
+    const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+    for (const referral of state.referrals) {
+      this.referrals.set(referral.id, {
+        ...referral,
+        links: this.links(referral.id, referral.engagementId ?? ''),
+      });
+    }
+    for (const [requestId, answer] of state.answersByRequestId) {
+      this.answersByRequestId.set(requestId, answer);
+    }
+  }
+
+  /** Something may have changed: write the state soon (once for a burst of changes). */
+  private changed(): void {
+    if (!this.options.stateFile || this.saving) return;
+    this.saving = setTimeout(() => this.save(), 100);
+  }
+
+  private save(): void {
+    clearTimeout(this.saving);
+    this.saving = undefined;
+    const file = this.options.stateFile;
+    if (!file) return;
+    const state: SandboxState = {
+      referrals: [...this.referrals.values()],
+      answersByRequestId: [...this.answersByRequestId.entries()],
+    };
+    // Written aside, then renamed: a crash mid-write never leaves half a file.
+    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    renameSync(`${file}.tmp`, file);
   }
 
   get baseUrl(): string {
@@ -134,6 +188,7 @@ export class PartnerCenterSandbox {
     this.answersByRequestId.clear();
     this.createRequests = 0;
     this.clearFaults();
+    this.changed();
   }
 
   private takeFault(method: string, when: 'before' | 'after'): Fault | undefined {

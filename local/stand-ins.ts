@@ -17,17 +17,24 @@ export interface LocalPartnerCenter {
   stop(): Promise<void>;
 }
 
+export interface StandInOptions extends Omit<IdentityProviderOptions, 'clients'> {
+  /** Where the sandbox keeps its referrals between runs; absent: in memory. */
+  sandboxStateFile?: string;
+}
+
 export async function startLocalPartnerCenter(
-  options: Omit<IdentityProviderOptions, 'clients'> = {},
+  options: StandInOptions = {},
 ): Promise<LocalPartnerCenter> {
+  const { sandboxStateFile, ...identityOptions } = options;
   const clientId = randomUUID();
   const clientSecret = `secret-${randomUUID()}`;
   const identity = await new LocalIdentityProvider({
-    ...options,
+    ...identityOptions,
     clients: [{ clientId, secret: clientSecret }],
   }).start();
   const sandbox = await new PartnerCenterSandbox({
     identity: { issuer: identity.issuer, audience: PARTNER_CENTER_AUDIENCE, jwks: identity.jwks },
+    ...(sandboxStateFile ? { stateFile: sandboxStateFile } : {}),
   }).start();
   return {
     identity,

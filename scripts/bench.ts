@@ -10,11 +10,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { freePort, startAzurite } from '../local/azurite';
+import { freePort } from '../local/azurite';
+import { asIndependent, seedExample } from '../local/examples';
 import { startHostProcess, type HostProcess } from '../local/host/launch';
+import { launchLocalProduct, requireStandIns, type LocalProduct } from '../local/launcher';
 import { PARTNER_CENTER_AUDIENCE } from '../local/stand-ins';
-import { startProduct, type ProductFixture } from '../test/support/local-host';
-import { independentSeedRequest, seedRequest } from '../test/support/seed';
 
 const ROOT = resolve(__dirname, '..');
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -35,7 +35,7 @@ const ratio = (gateway: number, direct: number) => Math.round((gateway / direct)
 function uniqueCreate(): { body: string; key: string } {
   return {
     body: JSON.stringify({
-      ...independentSeedRequest(),
+      ...asIndependent(seedExample()),
       externalReferenceId: `bench-${randomUUID()}`,
     }),
     key: randomUUID(),
@@ -94,24 +94,27 @@ function latencyOf(result: autocannon.Result): Latency {
 async function main(): Promise<void> {
   const started = Date.now();
   progress('starting Azurite, the identity provider, the sandbox and the local host');
-  const azurite = await startAzurite();
   // The host's log lines, kept only while a phase wants them (to see where the time goes).
   let hostLines: string[] | undefined;
-  const product: ProductFixture = await startProduct(
-    { AzureWebJobsStorage: azurite.connectionString },
-    { output: (line) => hostLines?.push(line) },
-  );
-  const sandbox = product.local.sandbox;
+  const product = await launchLocalProduct({
+    appRoot: ROOT,
+    inMemory: true,
+    auth: 'entra',
+    output: (line) => hostLines?.push(line),
+  });
+  const local = requireStandIns(product);
+  const azurite = product.azurite as NonNullable<LocalProduct['azurite']>;
+  const sandbox = local.sandbox;
   const gatewayUrl = `${product.url}/api/referrals`;
   const gatewayHeaders = { authorization: `Bearer ${product.callerToken}` };
   // Direct: the same creates straight to the sandbox, with an App+User token as the gateway has.
-  const directToken = await product.local.identity.signToken(
+  const directToken = await local.identity.signToken(
     {
       aud: PARTNER_CENTER_AUDIENCE,
       oid: randomUUID(),
       upn: 'referrals@partner.example',
       scp: 'user_impersonation',
-      tid: product.local.identity.tenantId,
+      tid: local.identity.tenantId,
     },
     7200,
   );
@@ -169,10 +172,7 @@ async function main(): Promise<void> {
 
     progress('token requests: a host with an empty token cache, then 1,000 creates');
     // Counted from before the start: the app-start warm-up already asks for the first token.
-    const tokensBefore = Object.values(product.local.identity.tokenRequests).reduce(
-      (a, b) => a + b,
-      0,
-    );
+    const tokensBefore = Object.values(local.identity.tokenRequests).reduce((a, b) => a + b, 0);
     await product.restart({ TOKEN_CACHE_TABLE: `benchtokens${Date.now()}` });
     const tokenRun = await load({
       url: gatewayUrl,
@@ -180,10 +180,7 @@ async function main(): Promise<void> {
       connections: 8,
       amount: 1000,
     });
-    const tokensAfter = Object.values(product.local.identity.tokenRequests).reduce(
-      (a, b) => a + b,
-      0,
-    );
+    const tokensAfter = Object.values(local.identity.tokenRequests).reduce((a, b) => a + b, 0);
     results.tokens = {
       creates: tokenRun.requests.total - tokenRun.non2xx,
       tokenRequests: tokensAfter - tokensBefore,
@@ -201,7 +198,6 @@ async function main(): Promise<void> {
     results.sharedFlow = await sharedFlow(product, directUrl, directHeaders, flows);
   } finally {
     await product.stop();
-    await azurite.stop();
   }
   results.machine = { cpus: (await import('node:os')).cpus().length, node: process.version };
   results.wallSeconds = Math.round((Date.now() - started) / 1000);
@@ -222,10 +218,10 @@ async function timeToFirst(start: () => Promise<unknown>, ok: () => Promise<bool
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-async function coldStart(product: ProductFixture, storage: string, runs: number) {
+async function coldStart(product: LocalProduct, storage: string, runs: number) {
   const gateway: number[] = [];
   const hello: number[] = [];
-  const helloApp = join(ROOT, 'test', 'local', 'host', 'fixtures', 'hello');
+  const helloApp = join(ROOT, 'local', 'bench', 'hello-app');
   for (let i = 0; i < runs; i++) {
     await product.stopHost();
     const port = await freePort();
@@ -258,7 +254,7 @@ async function coldStart(product: ProductFixture, storage: string, runs: number)
 }
 
 async function sharedFlow(
-  product: ProductFixture,
+  product: LocalProduct,
   directUrl: string,
   directHeaders: Record<string, string>,
   flows: number,
@@ -266,7 +262,7 @@ async function sharedFlow(
   const shared: number[] = [];
   const direct: number[] = [];
   for (let i = 0; i < flows; i++) {
-    const request = { ...seedRequest(), externalReferenceId: `bench-${randomUUID()}` };
+    const request = { ...seedExample(), externalReferenceId: `bench-${randomUUID()}` };
     const began = performance.now();
     const accepted = await product.request('POST', '/api/referrals', {
       body: JSON.stringify(request),
@@ -283,7 +279,7 @@ async function sharedFlow(
 
     const twoCreates = performance.now();
     for (let step = 0; step < 2; step++) {
-      const response = await product.local.fetch(directUrl, {
+      const response = await requireStandIns(product).fetch(directUrl, {
         method: 'POST',
         headers: {
           ...directHeaders,
@@ -292,7 +288,7 @@ async function sharedFlow(
           'client-request-id': randomUUID(),
         },
         body: JSON.stringify({
-          ...independentSeedRequest(),
+          ...asIndependent(seedExample()),
           externalReferenceId: `bench-${randomUUID()}`,
         }),
       });

@@ -6,25 +6,19 @@
  *   npm run dev [-- --sandbox] [-- --in-memory] [-- --port 7071] [-- --local-dir .local]
  *
  * --sandbox: use the local stand-ins even if local.settings.json holds real credentials.
- * --in-memory: Azurite keeps nothing (default: its data stays in <local-dir>/azurite).
- * --local-dir: where the facts file (dev.json), Azurite's data and the stand-ins' certificates go.
+ * --in-memory: keep nothing (default: Azurite's data and the sandbox's referrals are kept).
+ * --local-dir: where instances keep their state; each port has its own folder (<local-dir>/<port>),
+ *   so two instances in one checkout never share data or facts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startAzurite, type RunningAzurite } from '../local/azurite';
-import { startHostProcess, type HostProcess } from '../local/host/launch';
-import {
-  PARTNER_CENTER_SCOPE,
-  partnerCenterSettings,
-  startLocalPartnerCenter,
-  type LocalPartnerCenter,
-} from '../local/stand-ins';
+import { SEED_EXAMPLE_FILE } from '../local/examples';
+import { launchLocalProduct, portIsFree, type LocalProduct } from '../local/launcher';
 
 const ROOT = resolve(__dirname, '..');
-const SEED_EXAMPLE = 'scripts/examples/seed-shared-referral.json';
+const AZURITE_PORT = 10002;
 
 type Values = Record<string, string>;
 
@@ -44,14 +38,6 @@ function hasRealCredentials(values: Values): boolean {
   );
 }
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
 function banner(lines: string[]): string {
   const width = Math.max(...lines.map((l) => l.length)) + 4;
   const rule = '#'.repeat(width);
@@ -67,24 +53,23 @@ async function main(): Promise<void> {
       'local-dir': { type: 'string', default: join(ROOT, '.local') },
     },
   });
-  const localDir = resolve(args['local-dir']);
-  const factsFile = join(localDir, 'dev.json');
   const port = Number(args.port);
   if (!(await portIsFree(port))) {
     throw new Error(
-      `Port ${port} is in use (another "npm run dev" or "func start"?). Stop it or pass --port.`,
+      `Port ${port} is in use (another "npm run dev" or "func start"?). Stop it, or start this one on another port: npm run dev -- --port ${port + 1}`,
     );
   }
-  mkdirSync(localDir, { recursive: true });
+  const stateDir = join(resolve(args['local-dir']), String(port));
+  const factsFile = join(stateDir, 'dev.json');
   const settings = localSettings();
   const sandboxMode = args.sandbox || !hasRealCredentials(settings);
+  const storage = settings.AzureWebJobsStorage ?? process.env.AzureWebJobsStorage;
+  const ownAzurite = !storage || /UseDevelopmentStorage=true/i.test(storage);
 
-  const stoppers: (() => Promise<void>)[] = [];
-  let host: HostProcess | undefined;
+  let product: LocalProduct | undefined;
   const shutdown = async (code: number) => {
     process.stdout.write('\nStopping...\n');
-    await host?.stop();
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    await product?.stop();
     rmSync(factsFile, { force: true });
     process.exit(code);
   };
@@ -92,52 +77,34 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown(0));
 
   try {
-    const azurite: RunningAzurite = await startAzurite({
-      ...(args['in-memory'] ? {} : { location: join(localDir, 'azurite') }),
-      ...((await portIsFree(10002)) ? { port: 10002 } : {}),
+    product = await launchLocalProduct({
+      appRoot: ROOT,
+      port,
+      stateDir,
+      inMemory: args['in-memory'],
+      ...(ownAzurite ? { azuritePort: AZURITE_PORT } : { storage }),
+      standIns: sandboxMode,
+      // Allowed with the sandbox only: flows and curl need no token locally.
+      auth: 'none',
+      // The host's output is the developer's to see.
+      output: (line) => process.stdout.write(`${line}\n`),
     });
-    stoppers.push(() => azurite.stop());
-
-    const env: Values = {};
-    const storage = settings.AzureWebJobsStorage ?? process.env.AzureWebJobsStorage;
-    if (!storage || /UseDevelopmentStorage=true/i.test(storage)) {
-      env.AzureWebJobsStorage = azurite.connectionString;
-    }
-    let local: LocalPartnerCenter | undefined;
-    if (sandboxMode) {
-      local = await startLocalPartnerCenter();
-      stoppers.push(() => (local as LocalPartnerCenter).stop());
-      // The host trusts the stand-ins' self-signed certificates the standard Node.js way.
-      const trust = join(localDir, 'local-stand-ins.pem');
-      writeFileSync(trust, `${local.identity.certificate}\n${local.sandbox.certificate}\n`);
-      Object.assign(env, {
-        NODE_EXTRA_CA_CERTS: trust,
-        ...partnerCenterSettings(local),
-        // Real credentials in local.settings.json must not mix with the stand-ins'.
-        PARTNER_CENTER_CLIENT_CERTIFICATE: '',
-        PARTNER_CENTER_USERNAME: '',
-        PARTNER_CENTER_SCOPE,
-        // The stand-ins' cache lives as long as this run; a fresh key each time is enough.
-        TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        // Allowed with the sandbox only: flows and curl need no token locally.
-        AUTH_MODE: 'none',
-      });
-    }
-
-    host = await startHostProcess({ appRoot: ROOT, port, env });
-    const api = `${host.url}/api`;
+    const { local, azurite } = product;
+    const api = `${product.url}/api`;
     const curl = [
       `curl -i -X POST ${api}/referrals`,
       ...(sandboxMode ? [] : [`-H "Authorization: Bearer $TOKEN"`]),
       `-H 'Content-Type: application/json'`,
       `-H 'Idempotency-Key: ${randomUUID()}'`,
       `-H 'Prefer: wait=10'`,
-      `--data @${SEED_EXAMPLE}`,
+      `--data @${SEED_EXAMPLE_FILE}`,
     ].join(' ');
+    const kept = args['in-memory'] ? 'in memory' : `kept in ${stateDir}`;
     const facts = {
       mode: sandboxMode ? 'sandbox' : 'partner-center',
       startedAt: new Date().toISOString(),
-      pids: { dev: process.pid, host: host.child.pid, azurite: azurite.pid },
+      stateDir,
+      pids: { dev: process.pid, host: product.host().child.pid, azurite: azurite?.pid },
       gateway: { baseUrl: api, health: `${api}/health`, referrals: `${api}/referrals` },
       ...(local
         ? {
@@ -152,10 +119,7 @@ async function main(): Promise<void> {
             },
           }
         : {}),
-      azurite: {
-        tableEndpoint: azurite.tableEndpoint,
-        persisted: args['in-memory'] ? false : join(localDir, 'azurite'),
-      },
+      ...(azurite ? { azurite: { tableEndpoint: azurite.tableEndpoint, data: kept } } : {}),
       curl,
     };
     writeFileSync(factsFile, `${JSON.stringify(facts, null, 2)}\n`);
@@ -175,11 +139,11 @@ async function main(): Promise<void> {
         `Gateway      ${api}  (health: ${api}/health)`,
         ...(local
           ? [
-              `Sandbox      ${local.sandbox.baseUrl}/_sandbox/referrals  (what the sandbox holds; HTTPS with a self-signed certificate: curl -k)`,
+              `Sandbox      ${local.sandbox.baseUrl}/_sandbox/referrals  (what the sandbox holds, ${kept}; HTTPS with a self-signed certificate: curl -k)`,
               `Faults       POST ${local.sandbox.baseUrl}/_sandbox/faults  (rehearse an outage)`,
             ]
           : []),
-        `Azurite      ${azurite.tableEndpoint}  (${args['in-memory'] ? 'in memory' : `data in ${join(localDir, 'azurite')}`})`,
+        ...(azurite ? [`Azurite      ${azurite.tableEndpoint}  (${kept})`] : []),
         `Facts        ${factsFile}`,
         '',
         'Create the seed example (a shared referral):',

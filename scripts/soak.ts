@@ -1,5 +1,5 @@
 /**
- * `npm run soak`: exactly once under fire (see test/support/soak.ts). 1,000 referrals and three
+ * `npm run soak`: exactly once under fire (see local/soak.ts). 1,000 referrals and three
  * host kills by default; prints progress and a summary, writes .local/soak/result.json, and exits
  * non-zero on any duplicate, missing referral or unanswered request.
  *
@@ -8,9 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startAzurite } from '../local/azurite';
-import { startProduct } from '../test/support/local-host';
-import { runSoak, SOAK_SETTINGS, soakTable } from '../test/support/soak';
+import { launchLocalProduct } from '../local/launcher';
+import { runSoak, SOAK_SETTINGS, soakTable } from '../local/soak';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,11 +20,13 @@ async function main(): Promise<void> {
   });
   const say = (line: string) => console.log(`[soak] ${line}`);
   say('starting Azurite, the identity provider, the sandbox and the local host');
-  const azurite = await startAzurite();
-  const product = await startProduct(
-    { AzureWebJobsStorage: azurite.connectionString, ...SOAK_SETTINGS },
-    { output: () => undefined },
-  );
+  const product = await launchLocalProduct({
+    appRoot: resolve(__dirname, '..'),
+    inMemory: true,
+    auth: 'entra',
+    settings: SOAK_SETTINGS,
+    output: () => undefined,
+  });
   try {
     const result = await runSoak(product, {
       referrals: Number(values.referrals),
@@ -44,7 +45,6 @@ async function main(): Promise<void> {
     if (!clean) process.exitCode = 1;
   } finally {
     await product.stop();
-    await azurite.stop();
   }
 }
 

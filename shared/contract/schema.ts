@@ -31,7 +31,6 @@ export interface ContractMeta {
   aliases?: Record<string, string>;
   /** Value normalization applied before validation. */
   normalize?: 'upperCase';
-  description?: string;
 }
 
 export const contractMeta = z.registry<ContractMeta>();

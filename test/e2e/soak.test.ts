@@ -3,7 +3,7 @@
  * the calls, the host killed once mid-run. `npm run soak` is the full one (1,000, three kills).
  */
 import { startProduct, type ProductFixture } from '../support/local-host';
-import { runSoak, SOAK_SETTINGS } from '../support/soak';
+import { runSoak, SOAK_SETTINGS } from '../../local/soak';
 
 jest.setTimeout(180000);
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { asIndependent } from '../../local/examples';
 
 const SAMPLES = join(__dirname, '..', '..', '..', 'shared', 'samples');
 
@@ -15,8 +16,7 @@ export function seedResponse(): Record<string, unknown> {
 
 /** The seed request sent as an independent referral (no target). */
 export function independentSeedRequest(): Record<string, unknown> {
-  const { target: _target, ...rest } = seedRequest();
-  return { ...rest, type: 'Independent' };
+  return asIndependent(seedRequest());
 }
 
 type Json = Record<string, unknown>;

@@ -8,10 +8,10 @@
  * sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { Referral } from '../../shared/contract/schema';
-import type { FaultRule } from '../../local/partner-center-sandbox';
-import type { HttpAnswer, ProductFixture } from './local-host';
-import { independentSeedRequest, seedRequest } from './seed';
+import type { Referral } from '../shared/contract/schema';
+import type { FaultRule } from './partner-center-sandbox';
+import { requireStandIns, type HttpAnswer, type LocalProduct } from './launcher';
+import { asIndependent, seedExample } from './examples';
 
 export interface SoakOptions {
   referrals: number;
@@ -75,7 +75,7 @@ function retryDelay(answer: HttpAnswer | undefined, attempt: number): number {
 }
 
 /** One logical send, retried as Power Automate would, until it has a final answer. */
-async function send(product: ProductFixture, spec: Spec): Promise<HttpAnswer> {
+async function send(product: LocalProduct, spec: Spec): Promise<HttpAnswer> {
   const headers = { 'content-type': 'application/json', 'idempotency-key': spec.key };
   for (let attempt = 0; ; attempt++) {
     const answer = await product
@@ -93,7 +93,7 @@ async function send(product: ProductFixture, spec: Spec): Promise<HttpAnswer> {
   }
 }
 
-async function follow(product: ProductFixture, location: string): Promise<HttpAnswer> {
+async function follow(product: LocalProduct, location: string): Promise<HttpAnswer> {
   for (let attempt = 0; ; attempt++) {
     const answer = await product.request('GET', location).catch(() => undefined);
     // Done, or the operation ended in failure (the caller resends): anything but still running,
@@ -108,7 +108,7 @@ function specs(count: number, sharedShare: number): Spec[] {
   return Array.from({ length: count }, (_, i) => {
     const type = i % Math.round(1 / sharedShare) === 0 ? 'Shared' : 'Independent';
     const externalReferenceId = `soak-${randomUUID()}`;
-    const request = type === 'Shared' ? seedRequest() : independentSeedRequest();
+    const request = type === 'Shared' ? seedExample() : asIndependent(seedExample());
     return {
       type,
       key: randomUUID(),
@@ -134,8 +134,9 @@ async function pool<T>(items: T[], width: number, work: (item: T) => Promise<voi
   );
 }
 
-export async function runSoak(product: ProductFixture, options: SoakOptions): Promise<SoakResult> {
+export async function runSoak(product: LocalProduct, options: SoakOptions): Promise<SoakResult> {
   const started = Date.now();
+  const { sandbox } = requireStandIns(product);
   const say = options.progress ?? (() => undefined);
   const all = specs(options.referrals, options.sharedShare ?? 0.3);
   const outcomes = new Map<Spec, Set<string | undefined>>(all.map((s) => [s, new Set()]));
@@ -150,7 +151,7 @@ export async function runSoak(product: ProductFixture, options: SoakOptions): Pr
     record(spec, await send(product, spec));
   };
 
-  for (const fault of SOAK_FAULTS) product.local.sandbox.injectFault(fault);
+  for (const fault of SOAK_FAULTS) sandbox.injectFault(fault);
   let done = 0;
   let restarts = 0;
   const restartAt = Array.from({ length: options.restarts }, (_, i) =>
@@ -174,7 +175,7 @@ export async function runSoak(product: ProductFixture, options: SoakOptions): Pr
   await chaos;
   say('each sent once more, later');
   await pool([...all].reverse(), options.concurrency ?? 16, sendAndRecord);
-  product.local.sandbox.clearFaults();
+  sandbox.clearFaults();
 
   // Reconcile what Partner Center holds with what was sent.
   const held = await product.sandboxReferrals();
@@ -213,7 +214,7 @@ export async function runSoak(product: ProductFixture, options: SoakOptions): Pr
     missing,
     inconsistentAnswers: inconsistent,
     restarts,
-    faultsInjected: { ...product.local.sandbox.faultsApplied },
+    faultsInjected: { ...sandbox.faultsApplied },
     wallSeconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }

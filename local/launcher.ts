@@ -1,0 +1,242 @@
+/**
+ * The one way to start the local product: Table Storage (Azurite, or a running one), the local
+ * identity provider and Partner Center sandbox (or real credentials), and the local Functions
+ * host with the app, as its own process. `npm run dev`, the end-to-end tests, the bench and the
+ * soak all start it here.
+ *
+ * Each instance keeps its state in its own folder (Azurite's data, the sandbox's referrals, the
+ * stand-ins' certificates), so two instances in one checkout never share or delete each other's.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Referral } from '../shared/contract/schema';
+import { freePort, startAzurite, type RunningAzurite } from './azurite';
+import { startHostProcess, type HostProcess } from './host/launch';
+import {
+  PARTNER_CENTER_SCOPE,
+  partnerCenterSettings,
+  startLocalPartnerCenter,
+  type LocalPartnerCenter,
+} from './stand-ins';
+
+/** The audience the gateway's callers ask tokens for, locally. */
+export const GATEWAY_AUDIENCE = 'api://referral-gateway';
+
+export interface LaunchOptions {
+  /** The function app's folder (package.json `main` is loaded from there). */
+  appRoot: string;
+  /** The host's port; default a free one. */
+  port?: number;
+  /**
+   * This instance's folder: Azurite's data and the sandbox's referrals are kept there between
+   * runs (unless `inMemory`), with the stand-ins' certificates. Default: a new temporary folder.
+   */
+  stateDir?: string;
+  /** Keep nothing between runs. */
+  inMemory?: boolean;
+  /** A running Table Storage's connection string; default: start Azurite for this instance. */
+  storage?: string;
+  /** Azurite's port when this instance starts one and the port is free (e.g. 10002). */
+  azuritePort?: number;
+  /** Play Partner Center and Entra ID with the local stand-ins (default); false: real ones. */
+  standIns?: boolean;
+  /** Callers prove themselves with tokens of the local identity provider, or not at all. */
+  auth?: 'entra' | 'none';
+  /** Settings for the app, over the ones the launcher makes. */
+  settings?: Record<string, string>;
+  taskHub?: string;
+  /** Where the host's output goes (default: kept in `output`). */
+  output?: (line: string) => void;
+  /** Extra Node.js flags for the host process (e.g. --cpu-prof). */
+  execArgv?: string[];
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+export interface LocalProduct {
+  /** The host's base URL, e.g. http://127.0.0.1:7071 (routes under /api). */
+  url: string;
+  stateDir: string;
+  /** The environment the host runs with (secrets included, for the tests that look for them). */
+  env: Record<string, string>;
+  /** The stand-ins, when they play Partner Center. */
+  local: LocalPartnerCenter | undefined;
+  azurite: RunningAzurite | undefined;
+  /** A caller token with both permissions (auth 'entra' with the stand-ins). */
+  callerToken: string | undefined;
+  /** The host's output lines, as written (when no `output` was given). */
+  output: string[];
+  host(): HostProcess;
+  /** An HTTP request to the gateway, carrying the caller token unless told otherwise. */
+  request(
+    method: string,
+    path: string,
+    init?: { body?: string; headers?: Record<string, string> },
+  ): Promise<HttpAnswer>;
+  /** Every referral the sandbox holds, read over its HTTP control surface (stand-ins only). */
+  sandboxReferrals(): Promise<Referral[]>;
+  /** Kills the host process outright (SIGKILL) and starts it again on the same port. */
+  killAndRestart(): Promise<void>;
+  /** Stops the host in order and starts it again, with some settings changed. */
+  restart(settings?: Record<string, string>): Promise<void>;
+  /** Stops the host in order (start it again with `startHost`). */
+  stopHost(): Promise<void>;
+  startHost(): Promise<void>;
+  /** Stops everything this instance started. */
+  stop(): Promise<void>;
+}
+
+/** The settings the app needs to use the stand-ins as Partner Center and Entra ID. */
+function standInSettings(local: LocalPartnerCenter, auth: 'entra' | 'none') {
+  return {
+    ...partnerCenterSettings(local),
+    // Real credentials in local.settings.json must not mix with the stand-ins'.
+    PARTNER_CENTER_CLIENT_CERTIFICATE: '',
+    PARTNER_CENTER_USERNAME: '',
+    PARTNER_CENTER_SCOPE,
+    // The stand-ins' identities live as long as this run; a fresh key each time is enough.
+    TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...(auth === 'entra'
+      ? { AUTH_MODE: 'entra', AUTH_ISSUER: local.identity.issuer, AUTH_AUDIENCE: GATEWAY_AUDIENCE }
+      : // Allowed with the sandbox only: flows and curl need no token locally.
+        { AUTH_MODE: 'none' }),
+  };
+}
+
+export async function launchLocalProduct(options: LaunchOptions): Promise<LocalProduct> {
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'referral-gateway-'));
+  mkdirSync(stateDir, { recursive: true });
+  const keep = !options.inMemory;
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    stoppers.length = 0;
+  };
+  try {
+    let azurite: RunningAzurite | undefined;
+    if (!options.storage) {
+      const preferred = options.azuritePort;
+      azurite = await startAzurite({
+        ...(keep ? { location: join(stateDir, 'azurite') } : {}),
+        ...(preferred !== undefined && (await portIsFree(preferred)) ? { port: preferred } : {}),
+      });
+      stoppers.push(() => (azurite as RunningAzurite).stop());
+    }
+    const env: Record<string, string> = {
+      AzureWebJobsStorage: options.storage ?? (azurite as RunningAzurite).connectionString,
+    };
+    let local: LocalPartnerCenter | undefined;
+    let callerToken: string | undefined;
+    const auth = options.auth ?? 'entra';
+    if (options.standIns ?? true) {
+      local = await startLocalPartnerCenter({
+        ...(keep ? { sandboxStateFile: join(stateDir, 'sandbox.json') } : {}),
+      });
+      stoppers.push(() => (local as LocalPartnerCenter).stop());
+      // The host trusts the stand-ins' self-signed certificates the standard Node.js way.
+      const trust = join(stateDir, 'local-stand-ins.pem');
+      writeFileSync(trust, `${local.identity.certificate}\n${local.sandbox.certificate}\n`);
+      Object.assign(env, { NODE_EXTRA_CA_CERTS: trust }, standInSettings(local, auth));
+      if (auth === 'entra') {
+        callerToken = await local.identity.signToken(
+          {
+            aud: GATEWAY_AUDIENCE,
+            oid: randomUUID(),
+            azp: randomUUID(),
+            idtyp: 'app',
+            roles: ['Referrals.Create', 'Referrals.Read'],
+          },
+          3600,
+        );
+      }
+    }
+    Object.assign(env, options.settings);
+
+    const port = options.port ?? (await freePort());
+    const output: string[] = [];
+    const start = () =>
+      startHostProcess({
+        appRoot: options.appRoot,
+        port,
+        env,
+        ...(options.taskHub ? { taskHub: options.taskHub } : {}),
+        output: options.output ?? ((line) => output.push(line)),
+        ...(options.execArgv ? { execArgv: options.execArgv } : {}),
+      });
+    let host = await start();
+    const url = host.url;
+    stoppers.push(() => host.stop());
+
+    return {
+      url,
+      stateDir,
+      env,
+      local,
+      azurite,
+      callerToken,
+      output,
+      host: () => host,
+      async request(method, path, init = {}) {
+        const response = await fetch(`${url}${path}`, {
+          method,
+          headers: {
+            ...(callerToken ? { authorization: `Bearer ${callerToken}` } : {}),
+            ...init.headers,
+          },
+          ...(init.body !== undefined ? { body: init.body } : {}),
+        });
+        const text = await response.text();
+        let body: unknown = text;
+        try {
+          body = text ? (JSON.parse(text) as unknown) : undefined;
+        } catch {
+          // not JSON: keep the text
+        }
+        return { status: response.status, headers: response.headers, body };
+      },
+      async sandboxReferrals() {
+        const stands = requireStandIns({ local });
+        const response = await stands.fetch(`${stands.sandbox.baseUrl}/_sandbox/referrals`);
+        return ((await response.json()) as { value: Referral[] }).value;
+      },
+      async killAndRestart() {
+        await host.kill();
+        host = await start();
+      },
+      async restart(changes = {}) {
+        await host.stop();
+        Object.assign(env, changes);
+        host = await start();
+      },
+      stopHost: () => host.stop(),
+      async startHost() {
+        host = await start();
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The stand-ins of a product started with them. */
+export function requireStandIns(product: Pick<LocalProduct, 'local'>): LocalPartnerCenter {
+  if (!product.local) throw new Error('the local product was started without the stand-ins');
+  return product.local;
+}
+
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
