@@ -1,6 +1,6 @@
 // The referral gateway in Azure: a Function App on the Flex Consumption plan (Node.js 22) with a
 // user-assigned managed identity, identity-only storage, Key Vault for the secrets, and
-// Application Insights on Log Analytics. `azd up` deploys it (see azure.yaml and the README).
+// Application Insights on Log Analytics. `azd up` deploys it (see azure.yaml and docs/deploy.md).
 targetScope = 'subscription'
 
 @minLength(1)

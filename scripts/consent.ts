@@ -24,6 +24,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(`Consent failed: ${error instanceof Error ? error.message : String(error)}`);
-  console.error('Check the PARTNER_CENTER_* settings (see README, Configuration) and try again.');
+  console.error('Check the PARTNER_CENTER_* settings (see docs/configuration.md) and try again.');
   process.exitCode = 1;
 });

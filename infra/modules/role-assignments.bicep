@@ -63,7 +63,7 @@ resource telemetryAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
-// The operator may rotate secrets (see the README); nothing else is granted to people.
+// The operator may rotate secrets (see docs/security.md); nothing else is granted to people.
 resource deployerSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
   name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
   scope: vault
