@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Referral } from '../shared/contract/schema';
+import type { SandboxReferral } from './partner-center-sandbox';
 import { freePort, startAzurite, type RunningAzurite } from './azurite';
 import { startHostProcess, type HostProcess } from './host/launch';
 import {
@@ -81,7 +81,7 @@ export interface LocalProduct {
     init?: { body?: string; headers?: Record<string, string> },
   ): Promise<HttpAnswer>;
   /** Every referral the sandbox holds, read over its HTTP control surface (stand-ins only). */
-  sandboxReferrals(): Promise<Referral[]>;
+  sandboxReferrals(): Promise<SandboxReferral[]>;
   /** Kills the host process outright (SIGKILL) and starts it again on the same port. */
   killAndRestart(): Promise<void>;
   /** Stops the host in order and starts it again, with some settings changed. */
@@ -204,7 +204,7 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
       async sandboxReferrals() {
         const stands = requireStandIns({ local });
         const response = await stands.fetch(`${stands.sandbox.baseUrl}/_sandbox/referrals`);
-        return ((await response.json()) as { value: Referral[] }).value;
+        return ((await response.json()) as { value: SandboxReferral[] }).value;
       },
       async killAndRestart() {
         await host.kill();

@@ -1,28 +1,29 @@
 /**
  * A local Partner Center Referrals API over HTTPS that behaves like the documented service:
  * create, get, list (OData `$filter`/`$orderby`/`$top`), PUT with `If-Match`, JSON-Patch PATCH.
- * It checks bearer tokens signed by the local identity provider (App+User only), enforces the
- * contract and status rules, answers in Partner Center's error envelope, joins a referral that
- * carries an `engagementId` to that engagement, and answers a repeated `request-id` with the
- * first result instead of creating again. Faults can be injected per test or over HTTP.
+ * It checks bearer tokens signed by the local identity provider (App+User only), checks requests
+ * by its own reading of the documentation (`partner-center-rules.ts`, never the gateway's
+ * contract), answers like the published responses and in Partner Center's error envelope, joins a
+ * referral that carries an `engagementId` to that engagement, and answers a repeated request id
+ * with the first result instead of creating again. Faults, and refusals of a given property, can
+ * be injected per test or over HTTP.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { canonicalize, isPlainObject } from '../shared/contract/canonicalize';
 import {
-  ReferralCreateRequestSchema,
-  SERVICE_SET_PROPERTIES,
-  type Referral,
-  type ReferralCreateRequest,
-} from '../shared/contract/schema';
-import {
-  checkStatusTransition,
-  type ReferralStatus,
-  type ReferralSubstatus,
-} from '../shared/contract/status-rules';
-import { validateReferralCreateRequest } from '../shared/contract/validate';
+  camelCased,
+  checkCreate,
+  checkMove,
+  FILTERABLE,
+  isObject as isPlainObject,
+  SERVICE_SET,
+  valueAt,
+  type Json,
+  type JsonObject,
+  type RuleViolation,
+} from './partner-center-rules';
 import { readBody, sendJson, startHttpsServer, type RunningServer } from './http';
 import { selfSignedCertificate } from './tls';
 
@@ -44,6 +45,23 @@ export interface FaultRule {
   /** Hit a matching request only with this chance (0..1), e.g. 0.05 for a flaky service. */
   probability?: number;
 }
+
+/** Told to refuse creates that carry a property, as a service that rejects a field would. */
+export interface Refusal {
+  /** Dotted path in the request, e.g. `details.customerIntent` or `team[0].title`. */
+  path: string;
+  code?: string;
+  message?: string;
+}
+
+/** A referral as the sandbox holds it: the service's fields, and whatever else was sent. */
+export type SandboxReferral = JsonObject & {
+  id: string;
+  engagementId: string;
+  status: string;
+  createdDateTime: string;
+  eTag: string;
+};
 
 export interface SandboxIdentity {
   issuer: string;
@@ -67,7 +85,7 @@ export interface SandboxOptions {
 
 /** What a sandbox keeps between runs. */
 interface SandboxState {
-  referrals: Referral[];
+  referrals: SandboxReferral[];
   answersByRequestId: [string, StoredAnswer][];
 }
 
@@ -77,7 +95,6 @@ interface StoredAnswer {
 }
 
 const API = '/v1.0/engagements/referrals';
-const FILTERABLE = new Set(['engagementId', 'status', 'substatus', 'type', 'externalReferenceId']);
 
 function pcError(
   res: ServerResponse,
@@ -90,7 +107,9 @@ function pcError(
 }
 
 export class PartnerCenterSandbox {
-  readonly referrals = new Map<string, Referral>();
+  readonly referrals = new Map<string, SandboxReferral>();
+  /** Properties the sandbox refuses on create (see `refuse`). */
+  private refusals: Refusal[] = [];
   /** Every POST that reached the create handler, deduplicated or not. */
   createRequests = 0;
   /** Faults applied so far, by kind. */
@@ -137,7 +156,7 @@ export class PartnerCenterSandbox {
     for (const referral of state.referrals) {
       this.referrals.set(referral.id, {
         ...referral,
-        links: this.links(referral.id, referral.engagementId ?? ''),
+        links: this.links(referral.id, referral.engagementId),
       });
     }
     for (const [requestId, answer] of state.answersByRequestId) {
@@ -183,11 +202,21 @@ export class PartnerCenterSandbox {
     this.faults = [];
   }
 
+  /** From now on, a create carrying this property is refused with a 400 naming it. */
+  refuse(refusal: Refusal): void {
+    this.refusals.push({ ...refusal });
+  }
+
+  clearRefusals(): void {
+    this.refusals = [];
+  }
+
   reset(): void {
     this.referrals.clear();
     this.answersByRequestId.clear();
     this.createRequests = 0;
     this.clearFaults();
+    this.clearRefusals();
     this.changed();
   }
 
@@ -240,8 +269,15 @@ export class PartnerCenterSandbox {
       await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
     if (await this.applyFault(this.takeFault(method, 'before'), res)) return;
 
+    // The current headers page's MS-RequestId, else the older page's request-id.
+    const requestId =
+      req.headers['ms-requestid']?.toString() ??
+      req.headers['request-id']?.toString() ??
+      randomUUID();
     const headers = {
-      'request-id': req.headers['request-id']?.toString() ?? randomUUID(),
+      'request-id': requestId,
+      'ms-requestid': requestId,
+      'ms-correlationid': req.headers['ms-correlationid']?.toString() ?? randomUUID(),
       'client-request-id': req.headers['client-request-id']?.toString() ?? '',
     };
     const authError = await this.authenticate(req);
@@ -321,34 +357,25 @@ export class PartnerCenterSandbox {
     }
   }
 
-  /** The service speaks canonical camelCase only; anything the gateway failed to canonicalize is refused. */
+  /** A create checked by the sandbox's reading of the documentation, and any refusals set. */
   private validate(
     body: unknown,
-  ): { ok: true; value: ReferralCreateRequest } | { ok: false; answer: StoredAnswer } {
-    const result = validateReferralCreateRequest(body);
-    if (!result.ok) {
-      const first = result.error.error.details[0];
+  ): { ok: true; value: JsonObject } | { ok: false; answer: StoredAnswer } {
+    const checked = checkCreate(body);
+    if (!checked.ok) return { ok: false, answer: invalid(checked.problems) };
+    const refused = this.refusals.find((r) => valueAt(checked.referral, r.path) !== undefined);
+    if (refused) {
       return {
         ok: false,
         answer: errorAnswer(
           400,
-          'invalidRequest',
-          first ? `${first.path}: ${first.message}` : result.error.error.message,
+          refused.code ?? 'invalidRequest',
+          refused.message ?? `The property '${refused.path}' is not supported.`,
+          refused.path,
         ),
       };
     }
-    const { value } = canonicalize(ReferralCreateRequestSchema, body);
-    if (JSON.stringify(keyShape(value)) !== JSON.stringify(keyShape(body))) {
-      return {
-        ok: false,
-        answer: errorAnswer(
-          400,
-          'invalidRequest',
-          'Property names must be camelCase as documented.',
-        ),
-      };
-    }
-    return { ok: true, value: result.value };
+    return { ok: true, value: checked.referral };
   }
 
   private async create(req: IncomingMessage, requestId: string): Promise<StoredAnswer> {
@@ -361,7 +388,7 @@ export class PartnerCenterSandbox {
     if (!valid.ok) return valid.answer;
     const request = valid.value;
 
-    if (request.engagementId !== undefined) {
+    if (request.engagementId !== undefined && request.engagementId !== null) {
       const joined = [...this.referrals.values()].some(
         (r) => r.engagementId === request.engagementId,
       );
@@ -374,9 +401,12 @@ export class PartnerCenterSandbox {
       }
     }
     const id = randomUUID();
-    const engagementId = request.engagementId ?? randomUUID();
+    const engagementId =
+      typeof request.engagementId === 'string' ? request.engagementId : randomUUID();
     const now = new Date().toISOString();
-    const referral: Referral = {
+    const status = typeof request.status === 'string' ? request.status : 'New';
+    // Answered like the published responses: the service's fields around what was sent.
+    const referral: SandboxReferral = {
       ...request,
       id,
       engagementId,
@@ -386,10 +416,12 @@ export class PartnerCenterSandbox {
       createdDateTime: now,
       updatedDateTime: now,
       expirationDateTime: null,
-      status: request.status ?? 'New',
-      substatus:
-        request.substatus ??
-        (request.status === undefined || request.status === 'New' ? 'Pending' : undefined),
+      acceptedDateTime: null,
+      closedDateTime: null,
+      status,
+      substatus: request.substatus ?? (status === 'New' ? 'Pending' : null),
+      statusReason: request.statusReason ?? null,
+      direction: 'Outgoing',
       eTag: newEtag(),
       links: this.links(id, engagementId),
     };
@@ -399,7 +431,7 @@ export class PartnerCenterSandbox {
     return answer;
   }
 
-  private links(id: string, engagementId: string): Referral['links'] {
+  private links(id: string, engagementId: string): JsonObject {
     return {
       relatedReferrals: {
         uri: `${this.apiUrl}/engagements/referrals?$filter=engagementId eq '${engagementId}'`,
@@ -412,7 +444,10 @@ export class PartnerCenterSandbox {
   private get(id: string): StoredAnswer {
     const referral = this.referrals.get(id);
     return referral
-      ? { status: 200, body: referral }
+      ? {
+          status: 200,
+          body: { '@odata.context': `${this.apiUrl}/$metadata#Referrals/$entity`, ...referral },
+        }
       : errorAnswer(404, 'itemNotFound', `Referral '${id}' was not found.`);
   }
 
@@ -421,13 +456,17 @@ export class PartnerCenterSandbox {
     const filter = url.searchParams.get('$filter');
     if (filter) {
       for (const clause of filter.split(/\s+and\s+/i)) {
-        const m = /^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$/.exec(clause);
-        if (!m?.[1] || m[2] === undefined || !FILTERABLE.has(m[1])) {
-          return errorAnswer(400, 'invalidRequest', `Unsupported $filter clause: ${clause}`);
+        const m = /^\s*([\w/]+)\s+eq\s+'((?:[^']|'')*)'\s*$/.exec(clause);
+        const path = m?.[1] ? FILTERABLE[m[1]] : undefined;
+        if (!path || m?.[2] === undefined) {
+          return errorAnswer(
+            400,
+            'invalidRequest',
+            `Unsupported $filter clause: ${clause}. Documented: ${Object.keys(FILTERABLE).join(', ')}.`,
+          );
         }
-        const field = m[1] as keyof Referral;
         const value = m[2].replace(/''/g, "'");
-        items = items.filter((r) => r[field] === value);
+        items = items.filter((r) => valueAt(r, path.join('.')) === value);
       }
     }
     const orderBy = url.searchParams.get('$orderby');
@@ -435,16 +474,14 @@ export class PartnerCenterSandbox {
       const m = /^createdDateTime(\s+(asc|desc))?$/i.exec(orderBy.trim());
       if (!m) return errorAnswer(400, 'invalidRequest', `Unsupported $orderby: ${orderBy}`);
       const direction = m[2]?.toLowerCase() === 'desc' ? -1 : 1;
-      items.sort(
-        (a, b) => direction * (a.createdDateTime ?? '').localeCompare(b.createdDateTime ?? ''),
-      );
+      items.sort((a, b) => direction * a.createdDateTime.localeCompare(b.createdDateTime));
     }
     const top = url.searchParams.get('$top');
     if (top !== null) items = items.slice(0, Math.max(0, Number(top) || 0));
     return {
       status: 200,
       body: {
-        '@odata.context': `${this.apiUrl}/$metadata#referrals`,
+        '@odata.context': `${this.apiUrl}/$metadata#Referrals`,
         '@odata.count': items.length,
         value: items,
       },
@@ -464,14 +501,11 @@ export class PartnerCenterSandbox {
       return errorAnswer(400, 'invalidRequest', 'The body must be a referral.');
     // PUT carries the full referral as read (nulls included); what the service sets is kept.
     const rest = Object.fromEntries(
-      Object.entries(body.value).filter(
-        ([key, value]) =>
-          value !== null &&
-          key !== 'engagementId' &&
-          !(SERVICE_SET_PROPERTIES as readonly string[]).includes(key),
+      Object.entries(camelCased(body.value as Json) as JsonObject).filter(
+        ([key, value]) => value !== null && key !== 'engagementId' && !SERVICE_SET.includes(key),
       ),
     );
-    const valid = this.validate({ ...rest, engagementId: existing.engagementId });
+    const valid = this.validate(rest);
     if (!valid.ok) return valid.answer;
     return this.update(existing, { ...existing, ...valid.value });
   }
@@ -519,25 +553,26 @@ export class PartnerCenterSandbox {
       }
       parent[segments[segments.length - 1] as string] = op.value;
     }
-    const answer = this.update(existing, next as Referral);
+    const answer = this.update(existing, next as SandboxReferral);
     if (answer.status === 200 && !/return=representation/i.test(String(req.headers.prefer ?? ''))) {
       return { status: 204, body: undefined };
     }
     return answer;
   }
 
-  private update(existing: Referral, next: Referral): StoredAnswer {
-    const from = (existing.status ?? 'None') as ReferralStatus;
-    const to = (next.status ?? from) as ReferralStatus;
-    const rule = checkStatusTransition(from, to, next.substatus as ReferralSubstatus | undefined);
-    if (!rule.ok) return errorAnswer(400, 'invalidRequest', rule.message);
-    const updated: Referral = {
+  private update(existing: SandboxReferral, next: JsonObject): StoredAnswer {
+    const to = typeof next.status === 'string' ? next.status : existing.status;
+    const refused = checkMove(existing.status, to, next.substatus);
+    if (refused) return invalid([refused]);
+    const updated: SandboxReferral = {
       ...next,
+      status: to,
+      createdDateTime: existing.createdDateTime,
       id: existing.id,
       engagementId: existing.engagementId,
       eTag: newEtag(),
       updatedDateTime: new Date().toISOString(),
-      links: existing.links,
+      links: existing.links ?? null,
     };
     this.referrals.set(existing.id, updated);
     return { status: 200, body: updated };
@@ -563,25 +598,48 @@ export class PartnerCenterSandbox {
       this.clearFaults();
       return sendJson(res, 204, undefined);
     }
+    if (route === 'POST /_sandbox/refusals') {
+      const refusal = JSON.parse(await readBody(req)) as Refusal;
+      this.refuse(refusal);
+      return sendJson(res, 201, refusal);
+    }
+    if (route === 'DELETE /_sandbox/refusals') {
+      this.clearRefusals();
+      return sendJson(res, 204, undefined);
+    }
     sendJson(res, 404, { error: { code: 'itemNotFound', message: 'Unknown sandbox route' } });
   }
 }
 
-function errorAnswer(status: number, code: string, message: string): StoredAnswer {
-  return { status, body: { error: { code, message, target: 'referral' } } };
+function errorAnswer(
+  status: number,
+  code: string,
+  message: string,
+  target = 'referral',
+): StoredAnswer {
+  return { status, body: { error: { code, message, target } } };
+}
+
+/** A 400 listing every problem, as the service's error body carries them. */
+function invalid(problems: RuleViolation[]): StoredAnswer {
+  const [first] = problems;
+  return {
+    status: 400,
+    body: {
+      error: {
+        code: 'invalidRequest',
+        message: first ? `${first.target}: ${first.message}` : 'The request is invalid.',
+        target: first?.target ?? 'referral',
+        details: problems.map((p) => ({
+          code: 'invalidValue',
+          target: p.target,
+          message: p.message,
+        })),
+      },
+    },
+  };
 }
 
 function newEtag(): string {
   return `"${randomUUID()}"`;
-}
-
-/** The property names of a JSON value, recursively, to compare spellings. */
-function keyShape(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(keyShape);
-  if (isPlainObject(value)) {
-    return Object.keys(value)
-      .sort()
-      .map((key) => [key, keyShape(value[key])]);
-  }
-  return null;
 }

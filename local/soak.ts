@@ -8,7 +8,7 @@
  * sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { Referral } from '../shared/contract/schema';
+import type { SandboxReferral } from './partner-center-sandbox';
 import type { FaultRule } from './partner-center-sandbox';
 import { requireStandIns, type HttpAnswer, type LocalProduct } from './launcher';
 import { asIndependent, seedExample } from './examples';
@@ -179,11 +179,24 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
 
   // Reconcile what Partner Center holds with what was sent.
   const held = await product.sandboxReferrals();
-  const byReference = new Map<string, Referral[]>();
+  // Your referral carries the externalReferenceId; Microsoft's is found on its engagement.
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const byReference = new Map<string, SandboxReferral[]>();
+  const byEngagement = new Map<string, SandboxReferral[]>();
   for (const referral of held) {
-    const key = referral.externalReferenceId ?? '';
+    const key = text(referral.externalReferenceId);
     byReference.set(key, [...(byReference.get(key) ?? []), referral]);
+    byEngagement.set(referral.engagementId, [
+      ...(byEngagement.get(referral.engagementId) ?? []),
+      referral,
+    ]);
   }
+  const referralsOf = (spec: Spec): SandboxReferral[] => {
+    const own = byReference.get(spec.externalReferenceId) ?? [];
+    if (spec.type !== 'Shared') return own;
+    const engagements = new Set(own.map((r) => r.engagementId));
+    return [...engagements].flatMap((id) => byEngagement.get(id) ?? []);
+  };
   let expected = 0;
   let found = 0;
   let duplicates = 0;
@@ -191,7 +204,7 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
   let inconsistent = 0;
   for (const spec of all) {
     const want = spec.type === 'Shared' ? 2 : 1;
-    const got = byReference.get(spec.externalReferenceId) ?? [];
+    const got = referralsOf(spec);
     expected += want;
     found += got.length;
     duplicates += Math.max(0, got.length - want);
@@ -201,9 +214,10 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
     if (seen.size !== 1 || seen.has(undefined)) inconsistent++;
   }
   const soakIds = new Set(all.map((s) => s.externalReferenceId));
-  const strays = held.filter(
-    (r) => r.externalReferenceId?.startsWith('soak-') && !soakIds.has(r.externalReferenceId),
-  ).length;
+  const strays = held.filter((r) => {
+    const reference = text(r.externalReferenceId);
+    return reference.startsWith('soak-') && !soakIds.has(reference);
+  }).length;
   return {
     referrals: all.length,
     requestsSent: sent,

@@ -15,7 +15,11 @@ import {
   SharedReferralOutcomeSchema,
 } from '../shared/api/answer-schemas';
 import { ROUTES, type RouteName } from '../shared/api/route-table';
-import { ReferralCreateRequestSchema, ReferralSchema } from '../shared/contract/schema';
+import {
+  contractMeta,
+  ReferralCreateRequestSchema,
+  ReferralSchema,
+} from '../shared/contract/schema';
 
 const ROOT = resolve(__dirname, '..');
 export const API_DEFINITION = join(ROOT, 'infra', 'connector', 'apiDefinition.swagger.json');
@@ -86,7 +90,19 @@ export function toSwaggerSchema(schema: JsonSchema): JsonSchema {
 }
 
 function definition(schema: z.ZodType, io: 'input' | 'output', example?: unknown): JsonSchema {
-  const json = z.toJSONSchema(schema, { target: 'draft-4', io, unrepresentable: 'any' });
+  const json = z.toJSONSchema(schema, {
+    target: 'draft-4',
+    io,
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      // Values Microsoft uses without a closed list: a dropdown in the flow designer (which
+      // also takes a custom value) for requests; named in the description for answers.
+      const known = contractMeta.get(zodSchema)?.knownValues;
+      if (!known) return;
+      if (io === 'input') jsonSchema.enum = [...known];
+      jsonSchema.description = `${jsonSchema.description ? `${jsonSchema.description} ` : ''}Known values: ${known.join(', ')}; others are accepted.`;
+    },
+  });
   return { ...toSwaggerSchema(json as JsonSchema), ...(example === undefined ? {} : { example }) };
 }
 

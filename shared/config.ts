@@ -3,6 +3,7 @@
  * locally). Every problem is reported at once, naming the setting; values are never echoed.
  */
 import { z } from 'zod';
+import { PolicySettingSchema } from './contract/policy';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 const positiveInt = (fallback: number) =>
@@ -57,6 +58,7 @@ export const SettingsSchema = z
     AUTH_AUDIENCE: optionalText,
     AUTH_JWKS_URI: optionalText.pipe(url.optional()),
     IDEMPOTENCY_TTL_DAYS: positiveInt(30),
+    REFERRAL_POLICY: PolicySettingSchema,
     SHARED_STEP_MAX_ATTEMPTS: positiveInt(5),
     SHARED_STEP_RETRY_MS: positiveInt(5000),
     IDEMPOTENCY_WAIT_MS: z.coerce

@@ -15,6 +15,10 @@ export interface LogFields {
   reason?: string;
   requestId?: string;
   clientRequestId?: string;
+  /** The MS-CorrelationId of one Partner Center attempt. */
+  msCorrelationId?: string;
+  /** Property paths only (never values), e.g. forwarded unknown properties. */
+  properties?: string;
   durationMs?: number;
   delayMs?: number;
   replayed?: boolean;

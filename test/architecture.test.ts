@@ -123,6 +123,12 @@ test('the local product imports no tests, and tests are the only thing under tes
     importsOf(file, readFileSync(join(ROOT, file), 'utf8')),
   );
   expect(local.filter(({ to }) => to.startsWith('test/'))).toEqual([]);
+  // The stand-ins model Microsoft's services from their documentation, not from the gateway.
+  const standIns = local.filter(({ from }) =>
+    /^local\/(partner-center-|identity-provider)/.test(from),
+  );
+  expect(standIns.length).toBeGreaterThan(5);
+  expect(standIns.filter(({ to }) => to.startsWith('shared/'))).toEqual([]);
   const scripts = sources('scripts').flatMap((file) =>
     importsOf(file, readFileSync(join(ROOT, file), 'utf8')),
   );

@@ -17,6 +17,8 @@ import { followOperation } from './operation-routes';
 import { jsonResponse } from './responses';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** Names the properties the contract does not know that were forwarded as sent. */
+export const FORWARDED_UNKNOWN_HEADER = 'forwarded-unknown-properties';
 
 export const referralLocation = (id: string) => `/api/referrals/${encodeURIComponent(id)}`;
 
@@ -25,10 +27,17 @@ export type OrchestrationsFor = (context: InvocationContext) => Orchestrations;
 
 export function createReferralRoute(orchestrationsFor: OrchestrationsFor): GatewayHandler {
   return async (request, { correlationId, log, context, caller, services }) => {
-    const validated = validateReferralCreateRequest(await readJsonBody(request));
+    const body = await readJsonBody(request);
+    const { settings, partnerCenter, idempotency, idempotencyPolicy } = services();
+    const validated = validateReferralCreateRequest(body, settings.REFERRAL_POLICY);
     if (!validated.ok) throw new Failure('invalidRequest', validated.error.error);
     const key = idempotencyKeyFor(request.headers.get(IDEMPOTENCY_KEY_HEADER), validated.value);
-    const { settings, partnerCenter, idempotency, idempotencyPolicy } = services();
+    // New Microsoft fields go through; the caller and the logs hear their names (never values).
+    const forwarded = validated.forwarded.length > 0 ? validated.forwarded.join(', ') : undefined;
+    if (forwarded) log.info('referral.unknownPropertiesForwarded', { properties: forwarded });
+    const forwardedHeader: Record<string, string> = forwarded
+      ? { [FORWARDED_UNKNOWN_HEADER]: forwarded }
+      : {};
     if (validated.value.type === 'Shared') {
       const referral = partnerReferralRequest(
         validated.value,
@@ -67,6 +76,7 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
     return jsonResponse(created.status, created.referral, correlationId, {
       location: referralLocation(created.referral.id),
       ...(created.replayed ? { 'idempotent-replayed': 'true' } : {}),
+      ...forwardedHeader,
     });
   };
 }

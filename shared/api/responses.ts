@@ -84,6 +84,8 @@ export function partnerCenterAnswer(failure: PartnerCenterFailure): Answered {
     status: failure.status ?? (failure.kind === 'timeout' ? 504 : 502),
     ...(failure.code ? { code: failure.code } : {}),
     ...(failure.message ? { message: failure.message } : {}),
+    ...(failure.target ? { target: failure.target } : {}),
+    ...(failure.details ? { details: failure.details } : {}),
     ...(failure.requestId ? { requestId: failure.requestId } : {}),
     ...(failure.innerError !== undefined ? { innerError: failure.innerError } : {}),
   };
@@ -157,14 +159,15 @@ export function partnerCenterAnswer(failure: PartnerCenterFailure): Answered {
         ),
       );
     case 'rejected':
-      // Business errors keep Partner Center's status and code so flows can branch on them.
+    case 'conflict':
+      // Business errors keep Partner Center's status, code and details so flows can branch on them.
       return answered(
         failure.status ?? 400,
         errorBody(
           failure.code ?? 'upstreamRejected',
           `Partner Center rejected the request to ${operation} (${failure.status})${said}`,
           failure.target ?? target,
-          [],
+          failure.details ?? [],
           upstream,
         ),
       );

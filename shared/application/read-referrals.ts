@@ -71,7 +71,11 @@ export async function readEngagement(
         onAttempt: attemptLogger(deps.log),
       });
       return current
-        ? { ...entry, status: current.status, substatus: current.substatus }
+        ? {
+            ...entry,
+            ...(current.status ? { status: current.status } : {}),
+            ...(current.substatus ? { substatus: current.substatus } : {}),
+          }
         : { ...entry, status: 'notFound' };
     }),
   );

@@ -2,14 +2,16 @@
  * Friendly input, canonical output. Walks a request alongside its zod schema and rewrites it into
  * the exact camelCase shape Partner Center expects: property names are matched case-insensitively
  * (so the documentation's PascalCase works) and through declared aliases, enum values are matched
- * case-insensitively, and codes marked `upperCase` are upper-cased. Unknown, duplicate and
- * dangerous property names are reported, each with its path, instead of being passed on.
+ * case-insensitively, and codes marked `upperCase` are upper-cased. A property the contract does
+ * not know is judged by the forward-compatibility rule (`suggest.ts`): a likely mistake for a known
+ * name is reported with the suggestion; a plausible new name is kept as sent and listed in
+ * `forwarded`. Duplicate and dangerous names are reported, each with its path.
  */
 import { z } from 'zod';
 import type { ErrorDetail } from './errors';
 import { formatJsonPath, type PathSegment } from './json-path';
 import { contractMeta } from './schema';
-import { closestName } from './suggest';
+import { likelyMistakeFor, WELL_FORMED_NAME } from './suggest';
 
 /** Names that could reach an object's prototype if they were ever merged into one. */
 const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -46,8 +48,21 @@ export function canonicalize(
   schema: z.ZodType,
   input: unknown,
   options: CanonicalizeOptions = {},
-): { value: unknown; issues: ErrorDetail[] } {
+): { value: unknown; issues: ErrorDetail[]; forwarded: string[] } {
   const issues: ErrorDetail[] = [];
+  /** JSON paths of unknown properties kept as sent. */
+  const forwarded: string[] = [];
+
+  /** A forwarded value may hold anything JSON can, except names that reach a prototype. */
+  const checkForwarded = (value: unknown, path: PathSegment[]): void => {
+    if (Array.isArray(value)) value.forEach((item, i) => checkForwarded(item, [...path, i]));
+    else if (isPlainObject(value)) {
+      for (const [key, item] of Object.entries(value)) {
+        if (FORBIDDEN_NAMES.has(key)) issues.push(forbidden(key, [...path, key]));
+        else checkForwarded(item, [...path, key]);
+      }
+    }
+  };
 
   const walk = (outer: z.ZodType, value: unknown, path: PathSegment[]): unknown => {
     const normalize = metaOf(outer)?.normalize;
@@ -57,6 +72,10 @@ export function canonicalize(
     }
     if (inner instanceof z.ZodObject && isPlainObject(value)) {
       return walkObject(inner, value, path);
+    }
+    if (inner instanceof z.ZodUnknown) {
+      checkForwarded(value, path);
+      return value;
     }
     if (inner instanceof z.ZodArray && Array.isArray(value)) {
       return value.map((item, index) => walk(inner.element as z.ZodType, item, [...path, index]));
@@ -97,16 +116,19 @@ export function canonicalize(
     for (const [key, item] of Object.entries(value)) {
       const here = [...path, key];
       if (FORBIDDEN_NAMES.has(key)) {
-        issues.push({
-          path: formatJsonPath(here),
-          code: 'forbiddenProperty',
-          message: `property name '${key}' is not allowed`,
-        });
+        issues.push(forbidden(key, here));
         continue;
       }
       const canonical = lookup.get(key.toLowerCase());
       if (canonical === undefined) {
-        issues.push(unknownProperty(key, here, known, readOnly));
+        const refusal = unknownProperty(key, here, known, readOnly);
+        if (refusal) {
+          issues.push(refusal);
+        } else {
+          checkForwarded(item, here);
+          forwarded.push(formatJsonPath(here));
+          out[key] = item;
+        }
         continue;
       }
       const earlier = seenAs.get(canonical);
@@ -126,15 +148,24 @@ export function canonicalize(
   };
 
   const value = walk(schema, input, []);
-  return { value, issues };
+  return { value, issues, forwarded };
 }
 
+function forbidden(key: string, path: PathSegment[]): ErrorDetail {
+  return {
+    path: formatJsonPath(path),
+    code: 'forbiddenProperty',
+    message: `property name '${key}' is not allowed`,
+  };
+}
+
+/** Why an unknown property is refused; undefined when it is forwarded as a new property. */
 function unknownProperty(
   key: string,
   path: PathSegment[],
   known: readonly string[],
   readOnly: readonly string[],
-): ErrorDetail {
+): ErrorDetail | undefined {
   const where = formatJsonPath(path);
   if (readOnly.some((name) => name.toLowerCase() === key.toLowerCase())) {
     return {
@@ -143,7 +174,20 @@ function unknownProperty(
       message: `'${key}' is set by Partner Center and cannot be sent when creating a referral; remove it`,
     };
   }
-  const suggestion = closestName(key, known);
-  const hint = suggestion ? `did you mean '${suggestion}'?` : `allowed here: ${known.join(', ')}`;
-  return { path: where, code: 'unknownProperty', message: `unknown property '${key}'; ${hint}` };
+  const mistakeFor = likelyMistakeFor(key, known);
+  if (mistakeFor) {
+    return {
+      path: where,
+      code: 'unknownProperty',
+      message: `unknown property '${key}'; did you mean '${mistakeFor}'?`,
+    };
+  }
+  if (!WELL_FORMED_NAME.test(key)) {
+    return {
+      path: where,
+      code: 'invalidPropertyName',
+      message: `'${key}' is not a property name Partner Center uses: letters and digits only, starting with a letter (at most 64)`,
+    };
+  }
+  return undefined;
 }

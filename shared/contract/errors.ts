@@ -27,6 +27,11 @@ export const ErrorEnvelopeSchema = z
           status: z.number().int().describe("Partner Center's HTTP status."),
           code: z.string().optional(),
           message: z.string().optional(),
+          target: z.string().optional(),
+          details: z
+            .array(z.object({ path: z.string(), code: z.string(), message: z.string() }))
+            .optional()
+            .describe('Every problem Partner Center listed.'),
           requestId: z.string().optional(),
           innerError: z.unknown().optional().describe("Partner Center's own details, as sent."),
         })

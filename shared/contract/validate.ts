@@ -6,14 +6,19 @@ import { z } from 'zod';
 import { errorEnvelope, type ErrorDetail, type ErrorEnvelope } from './errors';
 import { canonicalize, isPlainObject } from './canonicalize';
 import { formatJsonPath } from './json-path';
-import {
-  ReferralCreateRequestSchema,
-  SERVICE_SET_PROPERTIES,
-  type ReferralCreateRequest,
-} from './schema';
+import { applyDealType, coSellIssues } from './deal-types';
+import { DEFAULT_POLICY, type ReferralPolicy } from './policy';
+import { requestSchemas, SERVICE_SET_PROPERTIES, type ReferralCreateRequest } from './schema';
 import { checkCreateStatus } from './status-rules';
 
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; error: ErrorEnvelope };
+export type ValidationResult<T> =
+  | {
+      ok: true;
+      value: T;
+      /** JSON paths of properties the contract does not know, forwarded as sent. */
+      forwarded: string[];
+    }
+  | { ok: false; error: ErrorEnvelope };
 
 const JSON_TYPE_NAMES: Record<string, string> = {
   string: 'a string',
@@ -75,12 +80,9 @@ export function validationError(details: ErrorDetail[], target = 'referral'): Er
   return errorEnvelope('invalidRequest', message, target, details);
 }
 
-const READ_ONLY = new Map<z.ZodType, readonly string[]>([
-  [ReferralCreateRequestSchema, SERVICE_SET_PROPERTIES],
-]);
-
 export function validateReferralCreateRequest(
   input: unknown,
+  policy: ReferralPolicy = DEFAULT_POLICY,
 ): ValidationResult<ReferralCreateRequest> {
   if (!isPlainObject(input)) {
     return {
@@ -94,16 +96,17 @@ export function validateReferralCreateRequest(
       ]),
     };
   }
-  const { value, issues } = canonicalize(ReferralCreateRequestSchema, input, {
-    readOnly: READ_ONLY,
+  const schema = requestSchemas(policy).ReferralCreateRequest;
+  const { value, issues, forwarded } = canonicalize(schema, input, {
+    readOnly: new Map([[schema, SERVICE_SET_PROPERTIES]]),
   });
   const details = [...issues];
-  const parsed = ReferralCreateRequestSchema.safeParse(value, { reportInput: true });
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (!parsed.success) details.push(...parsed.error.issues.map(detailFromIssue));
 
   const canonical = isPlainObject(value) ? value : {};
-  const statusField = ReferralCreateRequestSchema.shape.status.safeParse(canonical.status);
-  const substatusField = ReferralCreateRequestSchema.shape.substatus.safeParse(canonical.substatus);
+  const statusField = schema.shape.status.safeParse(canonical.status);
+  const substatusField = schema.shape.substatus.safeParse(canonical.substatus);
   if (statusField.success && substatusField.success) {
     const rule = checkCreateStatus(statusField.data, substatusField.data);
     if (!rule.ok) {
@@ -114,17 +117,19 @@ export function validateReferralCreateRequest(
       });
     }
   }
-  if (parsed.success) {
-    const { dealValue, currency } = parsed.data.details;
-    if (dealValue !== undefined && currency === undefined) {
-      details.push({
-        path: '$.details.currency',
-        code: 'required',
-        message: 'is required when details.dealValue is set',
-      });
-    }
-  }
+  if (!parsed.success || details.length > 0) return { ok: false, error: validationError(details) };
 
-  if (details.length > 0 || !parsed.success) return { ok: false, error: validationError(details) };
-  return { ok: true, value: parsed.data };
+  const { dealValue, currency } = parsed.data.details;
+  if (dealValue !== undefined && currency === undefined) {
+    details.push({
+      path: '$.details.currency',
+      code: 'required',
+      message: 'is required when details.dealValue is set',
+    });
+  }
+  const deal = applyDealType(parsed.data);
+  // Once the deal type and the fields disagree, the co-sell checks would only repeat it.
+  details.push(...(deal.issues.length > 0 ? deal.issues : coSellIssues(deal.value, policy)));
+  if (details.length > 0) return { ok: false, error: validationError(details) };
+  return { ok: true, value: deal.value, forwarded };
 }

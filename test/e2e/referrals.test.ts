@@ -11,7 +11,8 @@ import {
   SharedReferralOutcomeSchema,
 } from '../../shared/api/answer-schemas';
 import { ReferralSchema, type Referral } from '../../shared/contract/schema';
-import { independentSeedRequest, seedRequest } from '../support/seed';
+import type { SandboxReferral } from '../../local/partner-center-sandbox';
+import { independentSeedRequest, microsoftSample, seedRequest } from '../support/seed';
 import { startProduct, type HttpAnswer, type ProductFixture } from '../support/local-host';
 
 jest.setTimeout(90000);
@@ -56,11 +57,11 @@ async function followOperation(location: string): Promise<HttpAnswer> {
   throw new Error(`the operation at ${location} did not finish`);
 }
 
-async function referralsIn(engagementId: string): Promise<Referral[]> {
+async function referralsIn(engagementId: string): Promise<SandboxReferral[]> {
   return (await product.sandboxReferrals()).filter((r) => r.engagementId === engagementId);
 }
 
-async function referralsWith(externalReferenceId: unknown): Promise<Referral[]> {
+async function referralsWith(externalReferenceId: unknown): Promise<SandboxReferral[]> {
   return (await product.sandboxReferrals()).filter(
     (r) => r.externalReferenceId === externalReferenceId,
   );
@@ -312,5 +313,77 @@ describe('the host killed between the two steps', () => {
     // The app-start hook ran in each host process: the warm-up finished before it was needed.
     const warmUps = product.output.filter((line) => line.includes('"event":"warmUp.done"'));
     expect(warmUps).toHaveLength(2);
+  });
+});
+
+describe("Microsoft's published examples and a field Microsoft adds", () => {
+  afterEach(() => product.local.sandbox.clearRefusals());
+
+  async function createdFrom(body: Record<string, unknown>): Promise<HttpAnswer> {
+    return post(body, { 'idempotency-key': randomUUID(), prefer: 'wait=30' });
+  }
+
+  it.each([
+    ['the seed, as Shared', () => seedRequest()],
+    ['the seed, as Independent', () => independentSeedRequest()],
+    ['create-shared-2019.request.json', () => microsoftSample('create-shared-2019.request.json')],
+    [
+      'create-private-deal-current.reconstructed.json',
+      () => microsoftSample('create-private-deal-current.reconstructed.json'),
+    ],
+  ])('%s is created in Partner Center', async (_name, body) => {
+    const answer = await createdFrom(body());
+    expect(answer.status).toBe(201);
+    const referrals =
+      'partnerReferral' in (answer.body as object)
+        ? [
+            (answer.body as SharedOutcome).partnerReferral,
+            (answer.body as SharedOutcome).microsoftReferral,
+          ]
+        : [answer.body as Referral];
+    const held = await product.sandboxReferrals();
+    for (const referral of referrals) {
+      expectShape(ReferralSchema, referral);
+      expect(held.map((r) => r.id)).toContain(referral.id);
+    }
+  });
+
+  it('forwards a property the contract does not know, names it in the answer, never its value in the logs', async () => {
+    const body = uniqueRequest('Independent') as Record<string, Record<string, unknown>>;
+    body.details = { ...body.details, customerIntent: { plan: 'buy-within-90-days' } };
+    const answer = await createdFrom(body);
+    expect(answer.status).toBe(201);
+    expect(answer.headers.get('forwarded-unknown-properties')).toBe('$.details.customerIntent');
+    const stored = (await product.sandboxReferrals()).find(
+      (r) => r.id === (answer.body as Referral).id,
+    );
+    expect(stored?.details).toMatchObject({ customerIntent: { plan: 'buy-within-90-days' } });
+    const logs = product.output.join('\n');
+    expect(logs).toContain('$.details.customerIntent');
+    expect(logs).not.toContain('buy-within-90-days');
+  });
+
+  it("answers Partner Center's refusal of a field with its code, target and message", async () => {
+    product.local.sandbox.refuse({
+      path: 'details.customerIntent',
+      code: 'unsupportedProperty',
+      message: 'customerIntent is not supported yet.',
+    });
+    const body = uniqueRequest('Independent') as Record<string, Record<string, unknown>>;
+    body.details = { ...body.details, customerIntent: 'buy' };
+    const answer = await createdFrom(body);
+    expect(answer.status).toBe(400);
+    expectShape(ErrorEnvelopeSchema, answer.body);
+    expect((answer.body as { error: unknown }).error).toMatchObject({
+      code: 'unsupportedProperty',
+      target: 'details.customerIntent',
+      upstream: {
+        status: 400,
+        code: 'unsupportedProperty',
+        message: 'customerIntent is not supported yet.',
+      },
+    });
+    // Refused, so nothing was created: the same key may carry the corrected request.
+    expect(await referralsWith(body.externalReferenceId)).toHaveLength(0);
   });
 });

@@ -94,15 +94,39 @@ test('requires a valid App+User bearer token', async () => {
 test('enforces the contract and the status pairs with the documented error envelope', async () => {
   const missing = await create({ name: 'x' });
   expect(missing.status).toBe(400);
-  expect(missing.body.error).toMatchObject({ code: 'invalidRequest', target: 'referral' });
+  expect(missing.body.error).toMatchObject({ code: 'invalidRequest', target: 'type' });
 
   const pair = await create({ ...independentSeedRequest(), status: 'Active', substatus: 'Won' });
   expect(pair.status).toBe(400);
   expect(pair.body.error.message).toMatch(/substatus/);
 
-  const { type: _type, ...pascal } = independentSeedRequest();
-  expect((await create({ ...pascal, Type: 'Independent' })).status).toBe(400);
   expect(local.sandbox.referrals.size).toBe(0);
+});
+
+test('takes the PascalCase the current published example mixes in, and answers camelCase', async () => {
+  const { type: _type, ...rest } = independentSeedRequest();
+  const created = await create({ ...rest, Type: 'independent' });
+  expect(created.status).toBe(201);
+  expect(created.body).toMatchObject({ type: 'Independent', direction: 'Outgoing' });
+  expect(created.body.Type).toBeUndefined();
+});
+
+test('refuses a property when told to, as a service rejecting a field would', async () => {
+  local.sandbox.refuse({ path: 'details.customerIntent', code: 'invalidInput' });
+  const body = { ...independentSeedRequest() } as Record<string, Record<string, unknown>>;
+  const refused = await create({ ...body, details: { ...body.details, customerIntent: 'buy' } });
+  expect(refused.status).toBe(400);
+  expect(refused.body.error).toMatchObject({
+    code: 'invalidInput',
+    target: 'details.customerIntent',
+  });
+  expect((await create(independentSeedRequest())).status).toBe(201);
+});
+
+test('lists with the documented filters only', async () => {
+  const filtered = await call('GET', `/engagements/referrals?$filter=externalReferenceId eq 'x'`);
+  expect(filtered.status).toBe(400);
+  expect(filtered.body.error.message).toMatch(/Documented: engagementId, status/);
 });
 
 test('a referral that carries an engagementId joins that engagement; an unknown one is 404', async () => {
@@ -132,7 +156,11 @@ test('a repeated request-id gets the first result instead of a second referral',
 test('gets by id and lists with $filter, $orderby and $top', async () => {
   const a = await create(independentSeedRequest());
   const b = await create({ ...independentSeedRequest(), status: 'Active', substatus: 'Accepted' });
-  expect((await call('GET', `/engagements/referrals/${a.body.id}`)).body).toEqual(a.body);
+  // Answered as the published get-by-id example: the OData context, then the referral.
+  expect((await call('GET', `/engagements/referrals/${a.body.id}`)).body).toEqual({
+    '@odata.context': `${local.sandbox.apiUrl}/$metadata#Referrals/$entity`,
+    ...a.body,
+  });
   const absent = await call('GET', `/engagements/referrals/${randomUUID()}`);
   expect(absent.status).toBe(404);
   expect(absent.body.error.code).toBe('itemNotFound');
@@ -187,7 +215,7 @@ test('PUT needs the current If-Match and follows the status transitions', async 
     { 'if-match': moved.body.eTag },
   );
   expect(back.status).toBe(400);
-  expect(back.body.error.message).toMatch(/cannot move to 'New'/);
+  expect(back.body.error.message).toMatch(/cannot move from 'Active' to 'New'/);
 });
 
 test('PATCH takes replace and add operations only', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asIndependent } from '../../local/examples';
 
@@ -31,3 +31,30 @@ export function setPath(target: Json, path: string, value: unknown): Json {
   else node[last] = value;
   return target;
 }
+
+const MICROSOFT = join(SAMPLES, 'microsoft');
+
+/** One of Microsoft's published examples (`../shared/samples/microsoft/`), fresh each call. */
+export function microsoftSample(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(MICROSOFT, file), 'utf8'));
+}
+
+/** Every referral in Microsoft's published get, list and update answers, named by file. */
+export function publishedReferralAnswers(): [string, unknown][] {
+  const files = readdirSync(MICROSOFT).filter((f) =>
+    /^(get-by-id.*|list.*|put-update-2019)\.response\.json$/.test(f),
+  );
+  return files.flatMap((file) => {
+    const body = microsoftSample(file);
+    const value = body.value;
+    return Array.isArray(value)
+      ? value.map((item, i): [string, unknown] => [`${file} value[${i}]`, item])
+      : [[file, body] as [string, unknown]];
+  });
+}
+
+/** The published create requests the product must accept. */
+export const PUBLISHED_CREATE_REQUESTS = [
+  'create-shared-2019.request.json',
+  'create-private-deal-current.reconstructed.json',
+] as const;

@@ -10,6 +10,7 @@ export function attemptLogger(log: Logger): (event: AttemptEvent) => void {
       outcome: event.outcome,
       requestId: event.requestId,
       clientRequestId: event.clientRequestId,
+      msCorrelationId: event.msCorrelationId,
       durationMs: event.durationMs,
       ...(event.status !== undefined ? { status: event.status } : {}),
       ...(event.reason !== undefined ? { reason: event.reason } : {}),

@@ -1,7 +1,9 @@
 /**
- * Partner Center Referrals API client on the built-in `fetch`. Every call carries a fresh
- * `client-request-id`; one logical operation keeps one `request-id` across its retries, which is
- * the service's idempotency handle, so a retried create never creates twice.
+ * Partner Center Referrals API client on the built-in `fetch`. The headers follow the Partner
+ * Center REST headers pages: every attempt carries a fresh `client-request-id` and a fresh
+ * `MS-CorrelationId` ("reset for every call"); one logical operation keeps one `MS-RequestId`
+ * (also sent as the older pages' `request-id`) across all its retries, as the docs ask of a retry
+ * after a timeout.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
@@ -29,6 +31,8 @@ export interface AttemptEvent {
   attempt: number;
   requestId: string;
   clientRequestId: string;
+  /** The attempt's `MS-CorrelationId`, which Partner Center support can trace. */
+  msCorrelationId: string;
   /** The gateway request this attempt serves, so logs tie each client-request-id to it. */
   correlationId?: string;
   status?: number;
@@ -114,7 +118,7 @@ export class PartnerCenterClient {
         `/engagements/referrals/${encodeURIComponent(id)}`,
         options,
       );
-      return body;
+      return withoutAnnotations(body);
     } catch (error) {
       if (error instanceof PartnerCenterError && error.failure.status === 404) return undefined;
       throw error;
@@ -158,11 +162,18 @@ export class PartnerCenterClient {
       const remaining = deadline - this.now();
       if (remaining <= 0) break;
       const clientRequestId = randomUUID();
+      const msCorrelationId = randomUUID();
       const attemptStarted = this.now();
       const report = (
         event: Omit<
           AttemptEvent,
-          'operation' | 'method' | 'attempt' | 'requestId' | 'clientRequestId' | 'durationMs'
+          | 'operation'
+          | 'method'
+          | 'attempt'
+          | 'requestId'
+          | 'clientRequestId'
+          | 'msCorrelationId'
+          | 'durationMs'
         >,
       ) => {
         const full: AttemptEvent = {
@@ -171,6 +182,7 @@ export class PartnerCenterClient {
           attempt,
           requestId,
           clientRequestId,
+          msCorrelationId,
           ...(options.correlationId ? { correlationId: options.correlationId } : {}),
           durationMs: this.now() - attemptStarted,
           ...event,
@@ -188,6 +200,8 @@ export class PartnerCenterClient {
             authorization: `Bearer ${token}`,
             accept: 'application/json',
             'client-request-id': clientRequestId,
+            'ms-correlationid': msCorrelationId,
+            'ms-requestid': requestId,
             'request-id': requestId,
             ...(serialized === undefined ? {} : { 'content-type': 'application/json' }),
           },
@@ -213,13 +227,14 @@ export class PartnerCenterClient {
       }
 
       const text = await response.text();
-      const body = parseJson(text);
+      const body = parseJson(text) ?? (text.trim() === '' ? undefined : text);
       if (response.ok) {
         report({ outcome: 'success', status: response.status });
         return { body: body as T, status: response.status };
       }
 
-      const upstreamRequestId = response.headers.get('request-id') ?? requestId;
+      const upstreamRequestId =
+        response.headers.get('ms-requestid') ?? response.headers.get('request-id') ?? requestId;
       const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), this.now());
       failure = {
         kind: 'response',
@@ -260,6 +275,13 @@ export class PartnerCenterClient {
   private canWait(attempt: number, delayMs: number, deadline: number): boolean {
     return attempt < this.policy.maxAttempts && this.now() + delayMs < deadline;
   }
+}
+
+/** The resource without OData annotations (`@odata.context`): they describe the upstream call. */
+function withoutAnnotations<T extends object>(resource: T): T {
+  return Object.fromEntries(
+    Object.entries(resource).filter(([key]) => !key.startsWith('@odata.')),
+  ) as T;
 }
 
 function parseJson(text: string): unknown {

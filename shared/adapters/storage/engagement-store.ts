@@ -65,7 +65,8 @@ const stepKeys = (operationId: string, role: ReferralRole): Keys => ({
 
 function targetFor(referral: Referral, role: ReferralRole): Target | undefined {
   const wanted = role === 'microsoft' ? 'BusinessProfileLocation' : 'SolutionProfile';
-  return referral.target?.find((t) => t.type === wanted) ?? referral.target?.[0];
+  const found = referral.target?.find((t) => t.type === wanted) ?? referral.target?.[0];
+  return found?.type && found.id ? { type: found.type, id: found.id } : undefined;
 }
 
 export class EngagementStore {

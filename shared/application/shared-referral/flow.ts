@@ -135,12 +135,25 @@ export function partnerReferralRequest(
   );
 }
 
-/** Step 2: Microsoft's connected referral on the engagement step 1 created. */
+/**
+ * Step 2: Microsoft's connected referral on the engagement step 1 created. The seed names only
+ * the engagement and the target; it carries the same customer, consent, deal and invite context
+ * (what Microsoft's side works from). The caller's own bookkeeping stays on the caller's referral:
+ * its `externalReferenceId` (a CRM id names one referral, not two) and its status, substatus and
+ * status reason (Microsoft's referral starts where Partner Center starts it).
+ */
 export function microsoftReferralRequest(
   partner: ReferralCreateRequest,
   engagementId: string,
 ): ReferralCreateRequest {
-  return { ...partner, type: 'Shared', engagementId, target: [MICROSOFT_TARGET] };
+  const {
+    externalReferenceId: _ownId,
+    status: _status,
+    substatus: _substatus,
+    statusReason: _reason,
+    ...shared
+  } = partner;
+  return { ...shared, type: 'Shared', engagementId, target: [MICROSOFT_TARGET] };
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

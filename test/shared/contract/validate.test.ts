@@ -1,6 +1,6 @@
 import { validateReferralCreateRequest } from '../../../shared/contract/validate';
-import { LIMITS } from '../../../shared/contract/schema';
-import { seedRequest, setPath } from '../../support/seed';
+import { DEFAULT_POLICY } from '../../../shared/contract/policy';
+import { independentSeedRequest, seedRequest, setPath } from '../../support/seed';
 
 function problems(input: unknown) {
   const result = validateReferralCreateRequest(input);
@@ -63,7 +63,7 @@ describe('friendly input, canonical output', () => {
   });
 
   test('newer documented optional fields pass through', () => {
-    const input = seedRequest();
+    const input = independentSeedRequest();
     Object.assign(input, {
       partnerRole: 'Implementation',
       solutionArea: 'AI',
@@ -71,7 +71,10 @@ describe('friendly input, canonical output', () => {
     });
     setPath(input, 'consent.consentToShareReferralWithMicrosoftSellers', false);
     setPath(input, 'consent.consentToMicrosoftToContactSpecificPartners', true);
-    setPath(input, 'details.requirements.additionalRequirements', 'Needs on-site work');
+    setPath(input, 'details.requirements.additionalRequirements', {
+      iot: {},
+      attributes: [{ id: 'HaveNotDecided', type: 'CustomerMarketplaceIntent' }],
+    });
     const value = accepted(input);
     expect(value).toMatchObject({
       partnerRole: 'Implementation',
@@ -79,7 +82,10 @@ describe('friendly input, canonical output', () => {
       solutionPlay: 'Copilot',
     });
     expect(value.consent.consentToShareReferralWithMicrosoftSellers).toBe(false);
-    expect(value.details.requirements?.additionalRequirements).toBe('Needs on-site work');
+    expect(value.details.requirements?.additionalRequirements).toEqual({
+      iot: {},
+      attributes: [{ id: 'HaveNotDecided', type: 'CustomerMarketplaceIntent' }],
+    });
   });
 
   test('tag ids are open values, not closed lists', () => {
@@ -131,7 +137,6 @@ describe('every problem is reported with its path', () => {
       'invalidEmail',
       /e-mail/,
     ],
-    ['team[0].email', '', '$.team[0].email', 'invalidEmail', /e-mail/],
     ['details.dealValue', -1, '$.details.dealValue', 'outOfRange', /0 or more/],
     ['details.dealValue', '50000', '$.details.dealValue', 'invalidType', /number/],
     [
@@ -163,7 +168,7 @@ describe('every problem is reported with its path', () => {
       /true or false/,
     ],
     ['customerProfile.name', '', '$.customerProfile.name', 'empty', /empty/],
-    ['name', 'x'.repeat(LIMITS.name + 1), '$.name', 'tooLong', /at most 256/],
+    ['name', 'x'.repeat(DEFAULT_POLICY.maxTextLength + 1), '$.name', 'tooLong', /at most 256/],
     [
       'details.requirements.products[0].id',
       '',
@@ -174,10 +179,10 @@ describe('every problem is reported with its path', () => {
     ['target[0].type', 'Partner', '$.target[0].type', 'invalidValue', /SolutionProfile/],
     [
       'customerProfile.team[0].phoneNumber',
-      'call me',
+      '1'.repeat(257),
       '$.customerProfile.team[0].phoneNumber',
-      'invalidFormat',
-      /phone/,
+      'tooLong',
+      /at most 256 characters \(gateway policy maxTextLength\)/,
     ],
   ])('%s = %j', (path, value, reportedPath, code, message) => {
     const details = problems(setPath(seedRequest(), path, value));
@@ -197,7 +202,7 @@ describe('every problem is reported with its path', () => {
   });
 
   test('arrays are capped', () => {
-    const team = Array.from({ length: LIMITS.members + 1 }, () => ({
+    const team = Array.from({ length: DEFAULT_POLICY.maxListItems + 1 }, () => ({
       firstName: 'A',
       lastName: 'B',
       email: 'a@b.example',
@@ -261,12 +266,15 @@ describe('property names', () => {
     ]);
   });
 
-  test('nested unknown properties too, listing what is allowed when nothing is close', () => {
-    const details = problems(
-      setPath(seedRequest(), 'details.requirements.favouriteColour', 'blue'),
-    );
-    expect(details[0]?.path).toBe('$.details.requirements.favouriteColour');
-    expect(details[0]?.message).toMatch(/allowed here: industries, products, services, solutions/);
+  test('a nested near miss is refused too, with the known name', () => {
+    const details = problems(setPath(seedRequest(), 'details.requirements.industires', []));
+    expect(details).toEqual([
+      {
+        path: '$.details.requirements.industires',
+        code: 'unknownProperty',
+        message: "unknown property 'industires'; did you mean 'industries'?",
+      },
+    ]);
   });
 
   test('the same property under two spellings is refused', () => {

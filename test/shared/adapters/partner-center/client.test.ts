@@ -202,3 +202,51 @@ test('attempt events carry no token and no referral content', async () => {
   expect(text).not.toMatch(/Bearer|eyJ/);
   expect(text).not.toContain('sue.smith@contoso.com');
 });
+
+test('headers as the Partner Center pages ask: a fresh MS-CorrelationId and client-request-id per attempt, one MS-RequestId across retries', async () => {
+  const sent: Headers[] = [];
+  const recording: typeof fetch = (input, init) => {
+    sent.push(new Headers(init?.headers));
+    return local.fetch(input, init);
+  };
+  local.sandbox.injectFault({ fault: { kind: 'status', status: 503 }, times: 1 });
+  const pc = new PartnerCenterClient({
+    baseUrl: local.sandbox.apiUrl,
+    tokens: tokenProvider(),
+    fetch: recording,
+    retry: { baseDelayMs: 5 },
+    onAttempt: (event) => events.push(event),
+  });
+
+  await pc.createReferral(seedReferral(), { requestId: 'b7f1c1de-6f0a-4c1e-9d55-2a8f3c0e9d11' });
+
+  expect(sent).toHaveLength(2);
+  const [first, second] = sent as [Headers, Headers];
+  for (const headers of sent) {
+    expect(headers.get('ms-requestid')).toBe('b7f1c1de-6f0a-4c1e-9d55-2a8f3c0e9d11');
+    expect(headers.get('ms-correlationid')).toMatch(/^[0-9a-f-]{36}$/);
+  }
+  expect(first.get('ms-correlationid')).not.toBe(second.get('ms-correlationid'));
+  expect(first.get('client-request-id')).not.toBe(second.get('client-request-id'));
+  // Each attempt's MS-CorrelationId is reported, so the logs tie it to the gateway request.
+  expect(events.map((e) => e.msCorrelationId)).toEqual([
+    first.get('ms-correlationid'),
+    second.get('ms-correlationid'),
+  ]);
+});
+
+test('a refusal keeps what Partner Center said: code, target, message and its details', async () => {
+  local.sandbox.refuse({
+    path: 'details.notes',
+    code: 'invalidInput',
+    message: 'Notes are not accepted for this program.',
+  });
+  const error = await answerOf(client().createReferral(seedReferral()));
+  expect(error.status).toBe(400);
+  expect(error.envelope.error).toMatchObject({
+    code: 'invalidInput',
+    target: 'details.notes',
+    message: expect.stringContaining('Notes are not accepted for this program.'),
+    upstream: { status: 400, code: 'invalidInput', target: 'details.notes' },
+  });
+});

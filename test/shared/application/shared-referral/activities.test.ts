@@ -186,3 +186,36 @@ test('step 2 failing for good, then the flow run again, ends with exactly two re
   expect(microsoft.target).toEqual([{ type: 'BusinessProfileLocation', id: 'msft' }]);
   expect((await deps.engagements.getEngagement(engagementId))?.state).toBe('complete');
 });
+
+test("Microsoft's referral carries the engagement and the deal, not the caller's own bookkeeping", async () => {
+  const input = stepInput();
+  input.referral = {
+    ...input.referral,
+    externalReferenceId: 'crm-opportunity-4711',
+    status: 'New',
+    substatus: 'Received',
+    statusReason: 'Qualified by the partner',
+  };
+  const partner = created(await createPartnerReferralStep(deps, input));
+  const microsoft = created(
+    await createMicrosoftReferralStep(deps, {
+      ...input,
+      engagementId: partner.engagementId as string,
+    }),
+  );
+
+  expect(partner).toMatchObject({
+    externalReferenceId: 'crm-opportunity-4711',
+    substatus: 'Received',
+  });
+  expect(microsoft).toMatchObject({
+    engagementId: partner.engagementId,
+    externalReferenceId: null,
+    status: 'New',
+    substatus: 'Pending',
+    statusReason: null,
+    customerProfile: input.referral.customerProfile,
+    details: input.referral.details,
+    inviteContext: input.referral.inviteContext,
+  });
+});
