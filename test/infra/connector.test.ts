@@ -87,3 +87,35 @@ test('connections sign in with Entra ID OAuth 2.0', () => {
   expect(token.type).toBe('oauthSetting');
   expect(token.oAuthSettings.identityProvider).toBe('aad');
 });
+
+test('the new fields are described; known values are dropdowns for requests, never closed in answers', () => {
+  type Node = {
+    properties?: Record<string, Node>;
+    items?: Node;
+    enum?: unknown[];
+    description?: string;
+  };
+  const api = apiDefinition() as { definitions: Record<string, Node> };
+  const request = api.definitions.ReferralCreateRequest as Node;
+  const help = request.properties?.inviteContext?.properties?.assistanceRequestCode;
+  expect(help?.enum).toContain('ProofOfConceptOrDemo');
+  expect(help?.description).toMatch(/others are accepted/);
+  expect(request.properties?.salesStage?.enum).toEqual(['Qualify', 'Develop', 'Propose', 'Close']);
+  expect(request.properties?.dealType?.enum).toEqual(['Private', 'PartnerLed', 'CoSell']);
+  const ids = request.properties?.customerProfile?.properties?.ids?.items;
+  expect(ids?.properties?.profileType?.enum).toEqual(['Duns', 'External']);
+
+  const answer = api.definitions.Referral as Node;
+  for (const field of [
+    'direction',
+    'closedDateTime',
+    'acceptedDateTime',
+    'registrations',
+    'trackingInfo',
+    'salesStage',
+  ]) {
+    expect(answer.properties).toHaveProperty(field);
+  }
+  expect(answer.properties?.direction?.enum).toBeUndefined();
+  expect(answer.properties?.direction?.description).toMatch(/Incoming/);
+});
