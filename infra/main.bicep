@@ -33,8 +33,11 @@ param tokenCacheEncryptionKey string
 @description('Your solution profile id, the target of shared referrals that name none.')
 param partnerSolutionProfileId string = ''
 
-@description('Audience of callers\' tokens: the gateway API app registration\'s client id (or app id URI).')
-param authAudience string
+@description('Client id of the gateway API\'s app registration: the audience of v2.0 caller tokens.')
+param authClientId string
+
+@description('App ID URI of the gateway API\'s app registration (e.g. api://referral-gateway): the audience of v1.0 caller tokens.')
+param authAppIdUri string = ''
 
 @description('Object id of the person or pipeline running the deployment, granted Key Vault secret management (optional).')
 param deployerPrincipalId string = ''
@@ -132,7 +135,10 @@ module functionApp 'modules/function-app.bicep' = {
       PARTNER_SOLUTION_PROFILE_ID: partnerSolutionProfileId
       AUTH_MODE: 'entra'
       AUTH_ISSUER: '${environment().authentication.loginEndpoint}${partnerCenterTenantId}/v2.0'
-      AUTH_AUDIENCE: authAudience
+      // v2.0 tokens: this issuer and the client id; v1.0 tokens: sts.windows.net/<tenant>/ (the
+      // app derives it from this issuer) and the app ID URI.
+      AUTH_CLIENT_ID: authClientId
+      AUTH_APP_ID_URI: authAppIdUri
     }
   }
   // The app reads its secrets and storage as soon as it starts: roles first.

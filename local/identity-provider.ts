@@ -204,14 +204,15 @@ export class LocalIdentityProvider {
   async signToken(
     claims: Record<string, unknown>,
     lifetimeSeconds: number,
-    options: { validFromSeconds?: number; typ?: string } = {},
+    options: { validFromSeconds?: number; typ?: string; issuer?: string; issuedAt?: number } = {},
   ): Promise<string> {
     if (!this.privateKey) throw new Error('identity provider not started');
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: this.keyId, typ: options.typ ?? 'JWT' })
-      .setIssuer(this.issuer)
-      .setIssuedAt(now)
+      // Entra signs v1.0 tokens (issuer sts.windows.net) with the same keys as v2.0 ones.
+      .setIssuer(options.issuer ?? this.issuer)
+      .setIssuedAt(options.issuedAt ?? now)
       .setNotBefore(now + (options.validFromSeconds ?? -60))
       .setExpirationTime(now + lifetimeSeconds)
       .sign(this.privateKey);

@@ -22,8 +22,9 @@ import {
   type LocalPartnerCenter,
 } from './stand-ins';
 
-/** The audience the gateway's callers ask tokens for, locally. */
-export const GATEWAY_AUDIENCE = 'api://referral-gateway';
+/** The gateway API's app registration, locally: its client id and app ID URI. */
+export const GATEWAY_CLIENT_ID = '3c1f9a52-7d4e-4b8a-9e0f-5a6b7c8d9e01';
+export const GATEWAY_APP_ID_URI = 'api://referral-gateway';
 
 export interface LaunchOptions {
   /** The function app's folder (package.json `main` is loaded from there). */
@@ -104,7 +105,12 @@ function standInSettings(local: LocalPartnerCenter, auth: 'entra' | 'none') {
     // The stand-ins' identities live as long as this run; a fresh key each time is enough.
     TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...(auth === 'entra'
-      ? { AUTH_MODE: 'entra', AUTH_ISSUER: local.identity.issuer, AUTH_AUDIENCE: GATEWAY_AUDIENCE }
+      ? {
+          AUTH_MODE: 'entra',
+          AUTH_ISSUER: local.identity.issuer,
+          AUTH_CLIENT_ID: GATEWAY_CLIENT_ID,
+          AUTH_APP_ID_URI: GATEWAY_APP_ID_URI,
+        }
       : // Allowed with the sandbox only: flows and curl need no token locally.
         { AUTH_MODE: 'none' }),
   };
@@ -145,11 +151,17 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
       writeFileSync(trust, `${local.identity.certificate}\n${local.sandbox.certificate}\n`);
       Object.assign(env, { NODE_EXTRA_CA_CERTS: trust }, standInSettings(local, auth));
       if (auth === 'entra') {
+        // Shaped like a v2.0 app token Entra issues to a client with the gateway's roles.
+        const oid = randomUUID();
         callerToken = await local.identity.signToken(
           {
-            aud: GATEWAY_AUDIENCE,
-            oid: randomUUID(),
+            aud: GATEWAY_CLIENT_ID,
+            ver: '2.0',
+            tid: local.identity.tenantId,
+            oid,
+            sub: oid,
             azp: randomUUID(),
+            azpacr: '1',
             idtyp: 'app',
             roles: ['Referrals.Create', 'Referrals.Read'],
           },

@@ -150,7 +150,9 @@ async function main(): Promise<void> {
         `  ${curl}`,
         ...(sandboxMode
           ? []
-          : ['  (TOKEN: an Entra ID access token for AUTH_AUDIENCE with Referrals.Create.)']),
+          : [
+              '  (TOKEN: an Entra ID access token for this API (AUTH_CLIENT_ID) with Referrals.Create.)',
+            ]),
         '',
         'Ctrl-C stops everything.',
         '',

@@ -55,7 +55,9 @@ export const SettingsSchema = z
       .enum(['entra', 'none'], { error: "must be 'entra' (the default) or 'none'" })
       .default('entra'),
     AUTH_ISSUER: optionalText.pipe(url.optional()),
-    AUTH_AUDIENCE: optionalText,
+    AUTH_CLIENT_ID: optionalText,
+    AUTH_APP_ID_URI: optionalText,
+    AUTH_V1_ISSUER: optionalText.pipe(url.optional()),
     AUTH_JWKS_URI: optionalText.pipe(url.optional()),
     IDEMPOTENCY_TTL_DAYS: positiveInt(30),
     REFERRAL_POLICY: PolicySettingSchema,
@@ -85,7 +87,7 @@ export const SettingsSchema = z
       });
     }
     if (s.AUTH_MODE === 'entra') {
-      for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
+      for (const name of ['AUTH_ISSUER', 'AUTH_CLIENT_ID'] as const) {
         if (!s[name]) {
           ctx.addIssue({
             code: 'custom',

@@ -2,7 +2,11 @@
  * Who is calling and what they may do. Permissions come from app roles (application callers)
  * or delegated scopes (a user signed in to a client app); both carry the same names.
  */
-export const PERMISSIONS = ['Referrals.Create', 'Referrals.Read'] as const;
+/**
+ * `Referrals.Read` reads what the caller itself created; `Referrals.Read.All` reads everything
+ * the gateway can see (referrals Microsoft sends included) and who created it.
+ */
+export const PERMISSIONS = ['Referrals.Create', 'Referrals.Read', 'Referrals.Read.All'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export interface Caller {

@@ -150,6 +150,11 @@ test('the app can start with these settings: everything the product requires is 
   );
   expect(() => loadSettings(env)).not.toThrow();
   expect(loadSettings(env).AUTH_MODE).toBe('entra');
+  // The pairs Entra issues: the v2.0 issuer with the client id, the v1.0 one with the app ID URI.
+  expect(appSettings.AUTH_ISSUER).toContain('/v2.0');
+  expect(appSettings.AUTH_CLIENT_ID).toBe("[parameters('authClientId')]");
+  expect(appSettings.AUTH_APP_ID_URI).toBe("[parameters('authAppIdUri')]");
+  expect(appSettings).not.toHaveProperty('AUTH_AUDIENCE');
 });
 
 test("the app's identity holds the storage, Key Vault and telemetry roles, and only those", () => {

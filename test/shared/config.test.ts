@@ -7,7 +7,7 @@ const minimal = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
   TOKEN_CACHE_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   AUTH_ISSUER: 'https://login.microsoftonline.com/tenant/v2.0',
-  AUTH_AUDIENCE: 'api://referral-gateway',
+  AUTH_CLIENT_ID: '3c1f9a52-7d4e-4b8a-9e0f-5a6b7c8d9e01',
 };
 
 test('defaults point at the real Partner Center and Entra ID', () => {
@@ -83,9 +83,9 @@ test('a client credential and a storage connection are required', () => {
 
 test('callers are authenticated with Entra ID unless the upstream is the local sandbox', () => {
   expect(loadSettings(minimal).AUTH_MODE).toBe('entra');
-  const { AUTH_ISSUER: _i, AUTH_AUDIENCE: _a, ...noAuth } = minimal;
+  const { AUTH_ISSUER: _i, AUTH_CLIENT_ID: _a, ...noAuth } = minimal;
   expect(() => loadSettings(noAuth)).toThrow(
-    /AUTH_ISSUER is required when AUTH_MODE is 'entra'.*AUTH_AUDIENCE is required/,
+    /AUTH_ISSUER is required when AUTH_MODE is 'entra'.*AUTH_CLIENT_ID is required/,
   );
   expect(() => loadSettings({ ...noAuth, AUTH_MODE: 'none' })).toThrow(
     /AUTH_MODE may be 'none' only when PARTNER_CENTER_API_URL is the local sandbox/,

@@ -66,7 +66,9 @@ export function callerAuthenticator(
   return entraAuthenticator(
     new EntraTokenValidator({
       issuer: settings.AUTH_ISSUER as string,
-      audience: (settings.AUTH_AUDIENCE as string).split(',').map((a) => a.trim()),
+      clientId: settings.AUTH_CLIENT_ID as string,
+      ...(settings.AUTH_APP_ID_URI ? { appIdUri: settings.AUTH_APP_ID_URI } : {}),
+      ...(settings.AUTH_V1_ISSUER ? { v1Issuer: settings.AUTH_V1_ISSUER } : {}),
       ...(settings.AUTH_JWKS_URI ? { jwksUri: settings.AUTH_JWKS_URI } : {}),
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
     }),

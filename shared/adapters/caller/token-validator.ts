@@ -1,15 +1,27 @@
 /**
- * Validates Microsoft Entra ID access tokens with `jose`: the signature against the issuer's
- * JWKS (found through its OpenID metadata, cached, fetched again for an unknown key id so key
- * rotation needs nothing), the issuer, the audience, expiry and not-before with a small skew,
- * RS256/PS256 only (never `none` or HMAC), and the token type (an access token, not an ID token).
+ * Validates Microsoft Entra ID access tokens with `jose`: the signature against the tenant's JWKS
+ * (found through the v2 issuer's OpenID metadata, cached, fetched again for an unknown key id so
+ * key rotation needs nothing), RS256/PS256 only (never `none` or HMAC), expiry, not-before and
+ * issued-at with a small skew, and exactly the issuer/audience pairs Entra issues for this API:
+ * - v2.0 tokens (`ver` "2.0"): issuer `https://login.microsoftonline.com/<tenant>/v2.0`,
+ *   audience the API's client id;
+ * - v1.0 tokens (`ver` "1.0"): issuer `https://sts.windows.net/<tenant>/`, audience the API's
+ *   app ID URI (or its client id, when the client asked for it by id).
+ * Only access tokens pass: they name the client (`azp` in v2, `appid` in v1), carry `roles` or
+ * `scp` of the right types, and no `nonce`; ID tokens for the same app are refused.
  */
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose';
 import { PERMISSIONS, type Caller, type Permission } from '../../contract/caller';
 
 export interface TokenValidatorOptions {
+  /** The v2.0 issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0 */
   issuer: string;
-  audience: string[];
+  /** The API's client id: the audience of v2.0 tokens. */
+  clientId: string;
+  /** The API's app ID URI (e.g. api://referral-gateway): the audience of v1.0 tokens. */
+  appIdUri?: string;
+  /** The v1.0 issuer; default https://sts.windows.net/<tenant of the v2.0 issuer>/ */
+  v1Issuer?: string;
   /** Default: the `jwks_uri` of the issuer's OpenID metadata. */
   jwksUri?: string;
   clockToleranceSeconds?: number;
@@ -30,14 +42,28 @@ const ALGORITHMS = ['RS256', 'PS256'];
 const ACCESS_TOKEN_TYPES = new Set(['jwt', 'at+jwt']);
 
 interface EntraClaims extends JWTPayload {
-  oid?: string;
-  appid?: string;
-  azp?: string;
-  name?: string;
-  roles?: string[];
-  scp?: string;
-  idtyp?: string;
+  ver?: unknown;
+  oid?: unknown;
+  appid?: unknown;
+  azp?: unknown;
+  name?: unknown;
+  roles?: unknown;
+  scp?: unknown;
+  idtyp?: unknown;
+  nonce?: unknown;
 }
+
+/** The tenant in a v2.0 issuer URL (`https://login.microsoftonline.com/<tenant>/v2.0`). */
+export function tenantOfIssuer(issuer: string): string {
+  const tenant = new URL(issuer).pathname.split('/').filter(Boolean)[0];
+  if (!tenant) throw new Error(`The issuer ${issuer} names no tenant`);
+  return tenant;
+}
+
+export const v1IssuerFor = (issuer: string) => `https://sts.windows.net/${tenantOfIssuer(issuer)}/`;
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /** Tokens already proven, so a flow's repeated calls skip the signature check. */
 const PROVEN_TOKENS_MAX = 1000;
@@ -102,14 +128,17 @@ export class EntraTokenValidator {
 
   private async verify(token: string): Promise<{ caller: Caller; expiresAtMs: number }> {
     const keys = await this.jwks();
+    const { issuer, clientId, appIdUri } = this.options;
+    const v1Issuer = this.options.v1Issuer ?? v1IssuerFor(issuer);
+    const skew = this.options.clockToleranceSeconds ?? 120;
     let payload: EntraClaims;
     let header: { typ?: string };
     try {
       ({ payload, protectedHeader: header } = await jwtVerify<EntraClaims>(token, keys, {
-        issuer: this.options.issuer,
-        audience: this.options.audience,
+        issuer: [issuer, v1Issuer],
+        audience: appIdUri ? [clientId, appIdUri] : [clientId],
         algorithms: ALGORITHMS,
-        clockTolerance: this.options.clockToleranceSeconds ?? 120,
+        clockTolerance: skew,
         requiredClaims: ['exp', 'iat'],
       }));
     } catch (error) {
@@ -118,23 +147,48 @@ export class EntraTokenValidator {
     if (header.typ !== undefined && !ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())) {
       throw new InvalidTokenError(`token type ${header.typ}`);
     }
+    // Each version has its own issuer and audience; a mix is no token Entra issues.
+    const pairOk =
+      payload.ver === '2.0'
+        ? payload.iss === issuer && payload.aud === clientId && typeof payload.azp === 'string'
+        : payload.ver === '1.0'
+          ? payload.iss === v1Issuer &&
+            (payload.aud === appIdUri || payload.aud === clientId) &&
+            typeof payload.appid === 'string'
+          : false;
+    if (!pairOk) throw new InvalidTokenError(`not a v1.0 or v2.0 access token for this API`);
+    if (payload.nonce !== undefined) throw new InvalidTokenError('an ID token (nonce)');
+    if ((payload.iat as number) > Date.now() / 1000 + skew) {
+      throw new InvalidTokenError('claim iat in the future');
+    }
+    if (payload.roles !== undefined && !isStringArray(payload.roles)) {
+      throw new InvalidTokenError('claim roles is not a list of strings');
+    }
+    if (payload.scp !== undefined && typeof payload.scp !== 'string') {
+      throw new InvalidTokenError('claim scp is not a string');
+    }
     if (payload.roles === undefined && payload.scp === undefined) {
       throw new InvalidTokenError('not an access token (neither roles nor scp)');
     }
-    if (!payload.oid) throw new InvalidTokenError('no oid claim');
+    if (typeof payload.oid !== 'string' || payload.oid === '') {
+      throw new InvalidTokenError('no oid claim');
+    }
     return { caller: callerFrom(payload), expiresAtMs: (payload.exp as number) * 1000 };
   }
 }
 
 function callerFrom(claims: EntraClaims): Caller {
-  const granted = new Set([...(claims.roles ?? []), ...(claims.scp?.split(' ') ?? [])]);
+  const roles = isStringArray(claims.roles) ? claims.roles : [];
+  const scopes = typeof claims.scp === 'string' ? claims.scp.split(' ') : [];
+  const granted = new Set([...roles, ...scopes]);
   const permissions = new Set<Permission>(PERMISSIONS.filter((p) => granted.has(p)));
-  const appId = claims.azp ?? claims.appid;
+  const appId = typeof claims.azp === 'string' ? claims.azp : claims.appid;
+  const name = typeof claims.name === 'string' ? claims.name : undefined;
   const user = claims.idtyp === 'user' || claims.scp !== undefined;
   return {
     objectId: claims.oid as string,
-    ...(appId ? { appId } : {}),
-    ...(claims.name ? { name: claims.name } : {}),
+    ...(typeof appId === 'string' ? { appId } : {}),
+    ...(name ? { name } : {}),
     kind: user ? 'user' : 'application',
     permissions,
   };

@@ -23,7 +23,7 @@ test('gets the Partner Center token and the issuer keys before the first request
   const env = gatewayEnv(local, {
     AUTH_MODE: 'entra',
     AUTH_ISSUER: local.identity.issuer,
-    AUTH_AUDIENCE: 'api://referral-gateway',
+    AUTH_CLIENT_ID: '3c1f9a52-7d4e-4b8a-9e0f-5a6b7c8d9e01',
   });
   const services = servicesFor(local, env);
   local.identity.resetCounters();

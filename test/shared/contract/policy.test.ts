@@ -9,7 +9,7 @@ const base = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
   TOKEN_CACHE_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
   AUTH_ISSUER: 'https://login.microsoftonline.com/t/v2.0',
-  AUTH_AUDIENCE: 'api://gateway',
+  AUTH_CLIENT_ID: '3c1f9a52-7d4e-4b8a-9e0f-5a6b7c8d9e01',
 };
 
 test('REFERRAL_POLICY is the defaults unless set, and its values over them when set', () => {

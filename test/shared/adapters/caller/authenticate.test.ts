@@ -7,23 +7,32 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { startLocalPartnerCenter, type LocalPartnerCenter } from '../../../../local/stand-ins';
 import { errorOf, gatewayOn, type LocalGateway } from '../../../support/gateway';
+import {
+  entraToken,
+  gatewayAuthSettings,
+  GATEWAY_APP_ID_URI,
+  GATEWAY_CLIENT_ID,
+  v1Issuer,
+} from '../../../support/entra-tokens';
 import { independentSeedRequest } from '../../../support/seed';
 
-const AUDIENCE = 'api://referral-gateway';
+const AUDIENCE = GATEWAY_CLIENT_ID;
 let local: LocalPartnerCenter;
 let gateway: LocalGateway;
 
 beforeAll(async () => {
   local = await startLocalPartnerCenter();
-  gateway = gatewayOn(local, {
-    AUTH_MODE: 'entra',
-    AUTH_ISSUER: local.identity.issuer,
-    AUTH_AUDIENCE: AUDIENCE,
-  });
+  gateway = gatewayOn(local, gatewayAuthSettings(local.identity));
 });
 afterAll(() => local.stop());
 
-const APP = { oid: randomUUID(), azp: randomUUID(), idtyp: 'app', tid: 'partner-tenant' };
+const APP = {
+  oid: randomUUID(),
+  azp: randomUUID(),
+  idtyp: 'app',
+  ver: '2.0',
+  tid: 'partner-tenant',
+};
 
 function appToken(roles: string[], claims: Record<string, unknown> = {}, lifetime = 3600) {
   return local.identity.signToken({ aud: AUDIENCE, ...APP, roles, ...claims }, lifetime);
@@ -127,6 +136,51 @@ describe('refused tokens: 401 with WWW-Authenticate, the envelope, and no upstre
         `Bearer ${await local.identity.signToken({ aud: AUDIENCE, ...APP, nonce: 'n' }, 3600)}`,
     ],
     [
+      'an ID token shaped like an access token (roles, no azp or appid, a nonce)',
+      async () => {
+        const { azp: _azp, ...noClient } = APP;
+        return `Bearer ${await local.identity.signToken({ aud: AUDIENCE, ...noClient, roles: ['Referrals.Create'], nonce: 'n-1' }, 3600)}`;
+      },
+    ],
+    [
+      'an access token carrying a nonce',
+      async () => `Bearer ${await appToken(['Referrals.Create'], { nonce: 'n-2' })}`,
+    ],
+    [
+      'issued a year from now',
+      async () =>
+        `Bearer ${await entraToken(local.identity, { roles: ['Referrals.Create'], issuedAt: Math.floor(Date.now() / 1000) + 365 * 24 * 3600 })}`,
+    ],
+    ['roles of the wrong type ({})', async () => `Bearer ${await appToken([], { roles: {} })}`],
+    [
+      'scp of the wrong type (42)',
+      async () => `Bearer ${await entraToken(local.identity, { scopes: [], claims: { scp: 42 } })}`,
+    ],
+    [
+      'oid of the wrong type',
+      async () => `Bearer ${await appToken(['Referrals.Create'], { oid: { id: 1 } })}`,
+    ],
+    [
+      'a v2.0 token for the app ID URI (v2.0 tokens name the client id)',
+      async () =>
+        `Bearer ${await entraToken(local.identity, { roles: ['Referrals.Create'], claims: { aud: GATEWAY_APP_ID_URI } })}`,
+    ],
+    [
+      'a v1.0 token from the v2.0 issuer',
+      async () =>
+        `Bearer ${await local.identity.signToken({ aud: GATEWAY_APP_ID_URI, ver: '1.0', appid: APP.azp, oid: APP.oid, roles: ['Referrals.Create'] }, 3600)}`,
+    ],
+    [
+      'a v1.0-shaped token without appid',
+      async () =>
+        `Bearer ${await entraToken(local.identity, { version: '1.0', roles: ['Referrals.Create'], claims: { appid: undefined } })}`,
+    ],
+    [
+      'no version claim',
+      async () =>
+        `Bearer ${await entraToken(local.identity, { roles: ['Referrals.Create'], claims: { ver: undefined } })}`,
+    ],
+    [
       'a token of another type',
       async () =>
         `Bearer ${await local.identity.signToken({ aud: AUDIENCE, ...APP, roles: ['Referrals.Create'] }, 3600, { typ: 'logout+jwt' })}`,
@@ -191,11 +245,32 @@ describe('permissions', () => {
 
   it('a delegated caller needs the scope', async () => {
     const delegated = (scp: string) =>
-      local.identity.signToken(
-        { aud: AUDIENCE, oid: randomUUID(), azp: APP.azp, scp, name: 'Flow Maker' },
-        3600,
-      );
+      entraToken(local.identity, { scopes: [scp], clientAppId: APP.azp, name: 'Flow Maker' });
     expect((await create(`Bearer ${await delegated('Referrals.Read')}`)).status).toBe(403);
     expect((await create(`Bearer ${await delegated('Referrals.Create')}`)).status).toBe(201);
+  });
+});
+
+describe('the token versions Entra issues for this API', () => {
+  it.each([
+    ['a v2.0 app token (issuer .../v2.0, audience the client id, azp)', '2.0', undefined],
+    ['a v1.0 app token (issuer sts.windows.net, audience the app ID URI, appid)', '1.0', undefined],
+    ['a v1.0 app token asked for by client id', '1.0', GATEWAY_CLIENT_ID],
+  ] as const)('%s is accepted', async (_name, version, aud) => {
+    const token = await entraToken(local.identity, {
+      version,
+      roles: ['Referrals.Create'],
+      ...(aud ? { claims: { aud } } : {}),
+    });
+    expect((await create(`Bearer ${token}`)).status).toBe(201);
+  });
+
+  it('a v1.0 user token with the scope is accepted, as the user', async () => {
+    const token = await entraToken(local.identity, {
+      version: '1.0',
+      scopes: ['Referrals.Create'],
+    });
+    expect((await create(`Bearer ${token}`)).status).toBe(201);
+    expect(v1Issuer(local.identity)).toMatch(/^https:\/\/sts\.windows\.net\/.+\/$/);
   });
 });

@@ -6,8 +6,8 @@ import {
 } from '../../../../shared/adapters/caller/token-validator';
 import { LocalIdentityProvider } from '../../../../local/identity-provider';
 import { trustingFetch } from '../../../../local/tls';
+import { GATEWAY_APP_ID_URI, GATEWAY_CLIENT_ID } from '../../../support/entra-tokens';
 
-const AUDIENCE = 'api://referral-gateway';
 let identity: LocalIdentityProvider;
 
 beforeAll(async () => {
@@ -18,14 +18,16 @@ afterAll(() => identity.stop());
 function validator(options: { jwksCooldownMs?: number } = {}) {
   return new EntraTokenValidator({
     issuer: identity.issuer,
-    audience: [AUDIENCE],
+    clientId: GATEWAY_CLIENT_ID,
+    appIdUri: GATEWAY_APP_ID_URI,
     fetch: trustingFetch([identity.certificate]),
     ...options,
   });
 }
 
 const claims = (extra: Record<string, unknown> = {}) => ({
-  aud: AUDIENCE,
+  aud: GATEWAY_CLIENT_ID,
+  ver: '2.0',
   oid: randomUUID(),
   azp: randomUUID(),
   roles: ['Referrals.Read'],
