@@ -3,6 +3,7 @@
  * does), serves its HTTP triggers on `http://<hostname>:<port>/<routePrefix>/...` (as `func start`
  * does), and plays the Durable extension (engine + HTTP API) over a task hub in Table Storage.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readHostSettings, loadApp } from './app-loader';
@@ -44,12 +45,28 @@ export interface HostFunction {
 export interface LocalHost {
   url: string;
   hubName: string;
+  /** The key the public Durable management route requires, as the system key in Azure. */
+  systemKey: string;
+  /** The loopback-only endpoint the durable client talks to. */
+  durableRpcUrl: string;
   functions: HostFunction[];
   resumedInstances: number;
   stop(): Promise<void>;
 }
 
 const DURABLE_API = '/runtime/webhooks/durabletask';
+const DURABLE_RPC = '/durabletask';
+
+/**
+ * A request a browser made (it names an Origin), or one addressed to another host name (DNS
+ * rebinding): the management endpoints refuse both, so no web page can drive them.
+ */
+function fromBrowserOrElsewhere(req: IncomingMessage, ownHost: string): boolean {
+  if (req.headers.origin !== undefined) return true;
+  const host = (req.headers.host ?? '').toLowerCase();
+  const port = ownHost.split(':')[1];
+  return host !== ownHost && host !== `localhost:${port}`;
+}
 const MAX_BODY_BYTES = 100 * 1024 * 1024; // the Functions host's own request limit
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
@@ -114,8 +131,24 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     .sort(byPrecedence);
 
   let origin = '';
+  let ownHost = '';
   /** The durable client's binding data, the same for every invocation once the port is known. */
   let clientData = '';
+  const systemKey = randomBytes(24).toString('base64url');
+
+  /** The Durable management API, answered for the public route and the loopback endpoint alike. */
+  async function serveDurable(
+    res: ServerResponse,
+    method: string,
+    path: string,
+    url: URL,
+    body: Buffer,
+  ): Promise<void> {
+    const answer = await durableApi(engine, method, path, url.searchParams, body.toString('utf8'));
+    const json =
+      answer.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body));
+    send(res, answer.status, json.length ? { 'content-type': 'application/json' } : {}, json);
+  }
 
   async function serveFunction(
     fn: RegisteredFunction,
@@ -170,25 +203,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (body === undefined) return send(res, 413, {}, Buffer.from('Request body too large'));
 
     if (url.pathname.startsWith(`${DURABLE_API}/`)) {
-      const path = url.pathname.slice(DURABLE_API.length + 1);
-      const answer = await durableApi(
-        engine,
-        method,
-        path,
-        url.searchParams,
-        body.toString('utf8'),
-      );
-      const json =
-        answer.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body));
-      return send(
-        res,
-        answer.status,
-        json.length ? { 'content-type': 'application/json' } : {},
-        json,
-      );
+      // As in Azure: the public management route needs the system key, and no browser gets in.
+      if (fromBrowserOrElsewhere(req, ownHost)) return send(res, 403, {}, Buffer.alloc(0));
+      if (url.searchParams.get('code') !== systemKey) return send(res, 401, {}, Buffer.alloc(0));
+      return serveDurable(res, method, url.pathname.slice(DURABLE_API.length + 1), url, body);
     }
 
     const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
+    if (admin && fromBrowserOrElsewhere(req, ownHost)) return send(res, 403, {}, Buffer.alloc(0));
     if (admin && method === 'POST') {
       const fn = core.functions.get(decodeURIComponent(admin[1] as string).toLowerCase());
       if (!fn || triggerOf(fn)[1].type.toLowerCase() !== 'timertrigger')
@@ -232,12 +254,42 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     server.listen(options.port, hostname, () => resolve());
   });
   origin = `http://${hostname}:${(server.address() as AddressInfo).port}`;
-  clientData = JSON.stringify(durableClientData(`${origin}${DURABLE_API}`, hubName));
+  ownHost = new URL(origin).host;
+
+  // The extension's own endpoint for the durable client: loopback only, like 127.0.0.1:17071.
+  const rpc: Server = createServer((req, res) => {
+    const rpcHost = `127.0.0.1:${(rpc.address() as AddressInfo).port}`;
+    const url = new URL(req.url ?? '/', `http://${rpcHost}`);
+    void (async () => {
+      const body = (await readBody(req)) ?? Buffer.alloc(0);
+      if (fromBrowserOrElsewhere(req, rpcHost) || !url.pathname.startsWith(`${DURABLE_RPC}/`)) {
+        return send(res, 403, {}, Buffer.alloc(0));
+      }
+      const path = url.pathname.slice(DURABLE_RPC.length + 1);
+      return serveDurable(res, (req.method ?? 'GET').toUpperCase(), path, url, body);
+    })().catch((error: unknown) => {
+      print(`${stamp()} [host:error] ${errorMessage(error)}`);
+      if (!res.headersSent) send(res, 500, {}, Buffer.alloc(0));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    rpc.once('error', reject);
+    rpc.listen(0, '127.0.0.1', () => resolve());
+  });
+  const durableRpcUrl = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}${DURABLE_RPC}/`;
+  clientData = JSON.stringify(
+    durableClientData(
+      { webhookBase: `${origin}${DURABLE_API}`, systemKey, rpcBaseUrl: durableRpcUrl },
+      hubName,
+    ),
+  );
   const resumedInstances = await engine.resume();
 
   return {
     url: origin,
     hubName,
+    systemKey,
+    durableRpcUrl,
     resumedInstances,
     functions: [...core.functions.values()].map((fn) => {
       const [, trigger] = triggerOf(fn);
@@ -257,7 +309,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       await core.runHooks('appTerminate', {}).catch(() => undefined);
       engine.stop();
       server.closeAllConnections();
+      rpc.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => rpc.close(() => resolve()));
       await engine.idle();
     },
   };

@@ -20,6 +20,10 @@ export interface HostProcessOptions {
 
 export interface HostProcess {
   url: string;
+  /** The key the public Durable management route requires. */
+  systemKey: string;
+  /** The loopback-only endpoint the durable client talks to. */
+  durableRpcUrl: string;
   /** Every function the host learned from the app's registration. */
   functions: HostFunction[];
   child: ChildProcess;
@@ -56,20 +60,28 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     child.stderr?.on('data', forward);
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = await new Promise<{ url: string; functions: HostFunction[] }>((resolve, reject) => {
+  interface Ready {
+    url: string;
+    functions: HostFunction[];
+    systemKey: string;
+    durableRpcUrl: string;
+  }
+  const ready = await new Promise<Ready>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error('The local host did not start within 60 s')),
       60000,
     );
-    child.once(
-      'message',
-      (message: { event?: string; url?: string; functions?: HostFunction[] }) => {
-        clearTimeout(timer);
-        if (message.event === 'ready' && message.url) {
-          resolve({ url: message.url, functions: message.functions ?? [] });
-        } else reject(new Error('The local host sent an unexpected first message'));
-      },
-    );
+    child.once('message', (message: Partial<Ready> & { event?: string }) => {
+      clearTimeout(timer);
+      if (message.event === 'ready' && message.url) {
+        resolve({
+          url: message.url,
+          functions: message.functions ?? [],
+          systemKey: message.systemKey ?? '',
+          durableRpcUrl: message.durableRpcUrl ?? '',
+        });
+      } else reject(new Error('The local host sent an unexpected first message'));
+    });
     // 'close' comes after the output is drained, so the reason is in it.
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -84,6 +96,8 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   return {
     url: ready.url,
     functions: ready.functions,
+    systemKey: ready.systemKey,
+    durableRpcUrl: ready.durableRpcUrl,
     child,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),

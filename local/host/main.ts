@@ -46,11 +46,14 @@ async function main(): Promise<void> {
       `  ${fn.name}: ${fn.route ? `[${fn.methods?.join(',')}] ${host.url}${fn.route}` : fn.trigger}\n`,
     );
   }
+  // Only the parent hears the system key (over IPC); it is never printed.
   process.send?.({
     event: 'ready',
     url: host.url,
     hubName: host.hubName,
     functions: host.functions,
+    systemKey: host.systemKey,
+    durableRpcUrl: host.durableRpcUrl,
   });
   const stop = () => {
     host.stop().then(

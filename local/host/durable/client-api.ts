@@ -11,15 +11,29 @@ export interface ApiAnswer {
   body?: unknown;
 }
 
+export interface DurableEndpoints {
+  /** The public management route, e.g. http://127.0.0.1:7071/runtime/webhooks/durabletask */
+  webhookBase: string;
+  /** The system key the public route requires (`code=`), as the extension's in Azure. */
+  systemKey: string;
+  /** The loopback-only endpoint the durable client calls, e.g. http://127.0.0.1:17071/durabletask/ */
+  rpcBaseUrl: string;
+}
+
 /** The binding data the extension gives a function with a `durableClient` input. */
-export function durableClientData(webhookBase: string, hubName: string): Record<string, unknown> {
+export function durableClientData(
+  endpoints: DurableEndpoints,
+  hubName: string,
+): Record<string, unknown> {
+  const { webhookBase, systemKey } = endpoints;
+  const code = `code=${encodeURIComponent(systemKey)}`;
   const instance = `${webhookBase}/instances/INSTANCEID`;
-  const query = `taskHub=${hubName}&connection=Storage&code=local`;
+  const query = `taskHub=${hubName}&connection=Storage&${code}`;
   return {
     taskHubName: hubName,
     creationUrls: {
-      createNewInstancePostUri: `${webhookBase}/orchestrators/{functionName}[/{instanceId}]?code=local`,
-      createAndWaitOnNewInstancePostUri: `${webhookBase}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&code=local`,
+      createNewInstancePostUri: `${webhookBase}/orchestrators/{functionName}[/{instanceId}]?${code}`,
+      createAndWaitOnNewInstancePostUri: `${webhookBase}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${code}`,
     },
     managementUrls: {
       id: 'INSTANCEID',
@@ -33,8 +47,8 @@ export function durableClientData(webhookBase: string, hubName: string): Record<
       resumePostUri: `${instance}/resume?reason={text}&${query}`,
     },
     baseUrl: webhookBase,
-    requiredQueryStringParameters: 'code=local',
-    rpcBaseUrl: `${webhookBase}/`,
+    requiredQueryStringParameters: code,
+    rpcBaseUrl: endpoints.rpcBaseUrl,
     httpBaseUrl: webhookBase,
     maxGrpcMessageSizeInBytes: 0,
     grpcHttpClientTimeout: '00:01:40',

@@ -4,6 +4,7 @@
  * purge), orchestrations with events, timers and retried activities, and clear refusals.
  */
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,11 +37,32 @@ async function startFixtureHost(appRoot = FIXTURE_APP, output: string[] = []) {
 }
 
 /** The `durable-functions` client, as a starter function gets it from the host. */
-function durableClient(url: string, taskHub: string): df.DurableClient {
+function durableClient(host: HostProcess, taskHub: string): df.DurableClient {
   const input = df.input.durableClient();
   const context = new InvocationContext({ options: { extraInputs: [input] } });
-  context.extraInputs.set(input, durableClientData(`${url}/runtime/webhooks/durabletask`, taskHub));
+  const endpoints = {
+    webhookBase: `${host.url}/runtime/webhooks/durabletask`,
+    systemKey: host.systemKey,
+    rpcBaseUrl: host.durableRpcUrl,
+  };
+  context.extraInputs.set(input, durableClientData(endpoints, taskHub));
   return df.getClient(context);
+}
+
+/** A GET with a Host header of our choosing (fetch does not let one set it). */
+function rawGet(base: string, path: string, host: string): Promise<number> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { hostname: url.hostname, port: url.port, path: url.pathname, headers: { host } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.once('error', reject);
+    req.end();
+  });
 }
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
@@ -59,7 +81,7 @@ describe('the local host serving the fixture app', () => {
   beforeAll(async () => {
     const started = await startFixtureHost();
     host = started.host;
-    client = durableClient(host.url, started.taskHub);
+    client = durableClient(host, started.taskHub);
   });
 
   afterAll(() => host?.stop());
@@ -75,6 +97,29 @@ describe('the local host serving the fixture app', () => {
   it('answers 404 for unknown routes and for methods a function does not take', async () => {
     expect((await fetch(`${host.url}/api/nothing-here`)).status).toBe(404);
     expect((await fetch(`${host.url}/api/cookies`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('guards the Durable management API as Azure does', async () => {
+    const api = `${host.url}/runtime/webhooks/durabletask/instances`;
+    // The public route needs the system key.
+    expect((await fetch(api)).status).toBe(401);
+    expect((await fetch(`${api}?code=guess`)).status).toBe(401);
+    expect((await fetch(`${api}?code=${host.systemKey}`)).status).toBe(200);
+    // A browser's request (an Origin) or one for another host name (DNS rebinding) is refused,
+    // key or not; a text/plain start from a web page cannot create anything.
+    const fromPage = { headers: { origin: 'https://evil.example' } };
+    expect((await fetch(`${api}?code=${host.systemKey}`, fromPage)).status).toBe(403);
+    const start = `${host.durableRpcUrl}orchestrators/approval`;
+    const simplePost = {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: 'https://evil.example' },
+      body: '{}',
+    };
+    expect((await fetch(start, simplePost)).status).toBe(403);
+    const rebound = await rawGet(host.durableRpcUrl, 'instances', 'attacker.example:80');
+    expect(rebound).toBe(403);
+    // The loopback endpoint serves the durable client itself.
+    expect((await fetch(`${host.durableRpcUrl}instances`)).status).toBe(200);
   });
 
   it('runs an orchestration through an event, a timer and a retried activity', async () => {
