@@ -3,4 +3,5 @@ import './health';
 import './idempotency-purge';
 import './referrals';
 import './shared-referral';
+import './unknown-route';
 import './warm-up';

@@ -75,7 +75,7 @@ export interface LocalProduct {
   /** The host's output lines, as written (when no `output` was given). */
   output: string[];
   host(): HostProcess;
-  /** An HTTP request to the gateway, carrying the caller token unless told otherwise. */
+  /** An HTTP request to the gateway (a path, or a URL it gave out), with the caller token. */
   request(
     method: string,
     path: string,
@@ -196,7 +196,9 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
       output,
       host: () => host,
       async request(method, path, init = {}) {
-        const response = await fetch(`${url}${path}`, {
+        // A path on the gateway, or an absolute URL it gave out (a Location).
+        const target = /^https?:\/\//.test(path) ? path : `${url}${path}`;
+        const response = await fetch(target, {
           method,
           headers: {
             ...(callerToken ? { authorization: `Bearer ${callerToken}` } : {}),

@@ -49,6 +49,7 @@ export const SettingsSchema = z
     IDEMPOTENCY_TABLE: tableName.default('ReferralIdempotency'),
     ENGAGEMENT_TABLE: tableName.default('EngagementMappings'),
     PARTNER_SOLUTION_PROFILE_ID: optionalText,
+    PUBLIC_BASE_URL: optionalText.pipe(url.optional()),
     TOKEN_CACHE_ENCRYPTION_KEY: aesKey,
     TOKEN_CACHE_PREVIOUS_KEYS: aesKeyList,
     AUTH_MODE: z

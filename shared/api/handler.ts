@@ -10,6 +10,7 @@ import type { Services } from '../application/services';
 import { ANONYMOUS, type Caller } from '../contract/caller';
 import { createLogger, type Logger } from '../logging';
 import { correlationIdFrom } from './correlation';
+import { linkerFor, type Linker } from './links';
 import { answerFor, errorResponse } from './responses';
 import type { RouteSpec } from './route-table';
 
@@ -21,6 +22,8 @@ export interface RequestScope {
   caller: Caller;
   /** The app's collaborators; a route open to all resolves them itself (health reports them). */
   services: () => Services;
+  /** Absolute URLs for the gateway's own paths (Location headers, links). */
+  link: Linker;
 }
 
 export type GatewayHandler = (
@@ -29,7 +32,7 @@ export type GatewayHandler = (
 ) => Promise<HttpResponseInit>;
 
 export function httpHandler(
-  route: RouteSpec & { name: string },
+  route: Pick<RouteSpec, 'permission'> & { name: string },
   services: () => Services,
   handler: GatewayHandler,
   now: () => number = () => Date.now(),
@@ -47,7 +50,10 @@ export function httpHandler(
         log = createLogger(context, { correlationId, operation, ...callerFields(caller) });
         authorize(caller, route.permission);
       }
-      response = await handler(request, { correlationId, log, context, caller, services });
+      // Resolved when used: health must answer even when the settings cannot be read.
+      const link: Linker = (path) =>
+        linkerFor(request.url, services().settings.PUBLIC_BASE_URL)(path);
+      response = await handler(request, { correlationId, log, context, caller, services, link });
     } catch (error) {
       const failure = answerFor(error, correlationId);
       const fields = { status: failure.status, code: failure.body.code };

@@ -54,11 +54,22 @@ export async function readJsonBody(
     .replace(/^\uFEFF/, '');
   if (text.trim() === '')
     throw requestError(400, 'invalidJson', 'The body is empty; send the referral as JSON.');
-  if (nestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
-    throw requestError(
+  const { tooDeepAt } = nesting(text, MAX_NESTING_DEPTH);
+  if (tooDeepAt !== undefined) {
+    throw new HttpFailure(
       400,
-      'nestingTooDeep',
-      `The body nests objects and arrays more than ${MAX_NESTING_DEPTH} levels deep.`,
+      errorBody(
+        'nestingTooDeep',
+        `The body nests objects and arrays more than ${MAX_NESTING_DEPTH} levels deep, at ${tooDeepAt}.`,
+        'request',
+        [
+          {
+            path: tooDeepAt,
+            code: 'nestingTooDeep',
+            message: `holds a value nested more than ${MAX_NESTING_DEPTH} levels deep`,
+          },
+        ],
+      ),
     );
   }
   try {
@@ -84,23 +95,71 @@ export async function readJsonBody(
   }
 }
 
-/** How deep objects and arrays nest in JSON text (strings skipped), counted up to past `limit`. */
-export function nestingDepth(text: string, limit: number): number {
-  let depth = 0;
+interface Level {
+  array: boolean;
+  /** Objects: the last property name read; arrays: the index of the current element. */
+  key: string | number;
+}
+
+/**
+ * How deep objects and arrays nest in JSON text (strings skipped), counted up to past `limit`,
+ * and the JSONPath of the first container that went past it: found in the same single pass,
+ * without parsing the body. (On malformed JSON the path is a best effort; the parser reports it.)
+ */
+export function nesting(text: string, limit: number): { depth: number; tooDeepAt?: string } {
+  const stack: Level[] = [];
   let deepest = 0;
-  let inString = false;
+  let stringStart = -1;
+  let lastString: string | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
+    if (stringStart >= 0) {
       if (c === 0x5c)
         i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+      else if (c === 0x22) {
+        lastString = text.slice(stringStart, i);
+        stringStart = -1;
+      }
+      continue;
+    }
+    const top = stack[stack.length - 1];
+    if (c === 0x22) stringStart = i + 1;
+    else if (c === 0x3a && top && !top.array && lastString !== undefined) {
+      top.key = safeKey(lastString); // ':' follows a property name
+    } else if (c === 0x2c && top?.array) top.key = (top.key as number) + 1;
     else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > deepest) deepest = depth;
-      if (deepest > limit) return deepest;
-    } else if (c === 0x7d || c === 0x5d) depth--;
+      stack.push({ array: c === 0x5b, key: c === 0x5b ? 0 : '' });
+      if (stack.length > deepest) deepest = stack.length;
+      if (deepest > limit) return { depth: deepest, tooDeepAt: pathOf(stack.slice(0, -1)) };
+    } else if (c === 0x7d || c === 0x5d) stack.pop();
+    if (c !== 0x22)
+      lastString = c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 ? lastString : undefined;
   }
-  return deepest;
+  return { depth: deepest };
+}
+
+/** A property name as it may appear in a path: JSON unescaped where possible, bounded. */
+function safeKey(raw: string): string {
+  try {
+    return (JSON.parse(`"${raw}"`) as string).slice(0, 64);
+  } catch {
+    return raw.slice(0, 64);
+  }
+}
+
+function pathOf(levels: Level[]): string {
+  return levels.reduce<string>(
+    (path, level) =>
+      typeof level.key === 'number'
+        ? `${path}[${level.key}]`
+        : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(level.key)
+          ? `${path}.${level.key}`
+          : `${path}[${JSON.stringify(level.key)}]`,
+    '$',
+  );
+}
+
+/** How deep objects and arrays nest in JSON text (strings skipped), counted up to past `limit`. */
+export function nestingDepth(text: string, limit: number): number {
+  return nesting(text, limit).depth;
 }

@@ -10,16 +10,15 @@ import {
   type Orchestrations,
 } from '../application/shared-referral/operations';
 import { errorBody, Failure } from '../contract/errors';
+import { notAGuid } from '../application/read-referrals';
 import { isGuid } from '../contract/guid';
 import type { OperationRunning } from './answer-schemas';
+import { engagementPath, operationPath, withGatewayLinks, type Linker } from './links';
 import type { GatewayHandler } from './handler';
 import { errorResponse, jsonResponse, stepFailureAnswer } from './responses';
 
 export const MAX_PREFER_WAIT_SECONDS = 100;
 const POLL_AFTER_SECONDS = 2;
-
-export const operationLocation = (id: string) => `/api/referrals/operations/${id}`;
-export const engagementLocation = (id: string) => `/api/engagements/${encodeURIComponent(id)}`;
 
 /** `Prefer: wait=N` (RFC 7240) in milliseconds, at most 100 s; 0 when absent. */
 export function preferredWaitMs(prefer: string | null): number {
@@ -33,14 +32,21 @@ export function operationResponse(
   operationId: string,
   status: OperationStatus | undefined,
   correlationId: string,
+  link: Linker,
 ): HttpResponseInit {
   // Just started and not visible yet: it is running.
   const state = status
     ? operationState(operationId, status)
     : { state: 'running' as const, operationId, progress: undefined };
   if (state.state === 'completed') {
-    return jsonResponse(201, state.output, correlationId, {
-      location: engagementLocation(state.output.engagementId),
+    const { partnerReferral, microsoftReferral } = state.output;
+    const outcome = {
+      ...state.output,
+      partnerReferral: withGatewayLinks(partnerReferral, link),
+      microsoftReferral: withGatewayLinks(microsoftReferral, link),
+    };
+    return jsonResponse(201, outcome, correlationId, {
+      location: link(engagementPath(state.output.engagementId)),
     });
   }
   if (state.state === 'failed')
@@ -52,7 +58,7 @@ export function operationResponse(
     ...(state.progress?.engagementId ? { engagementId: state.progress.engagementId } : {}),
   };
   return jsonResponse(202, running, correlationId, {
-    location: operationLocation(operationId),
+    location: link(operationPath(operationId)),
     'retry-after': String(POLL_AFTER_SECONDS),
   });
 }
@@ -63,10 +69,11 @@ export async function followOperation(
   operationId: string,
   prefer: string | null,
   correlationId: string,
+  link: Linker,
 ): Promise<HttpResponseInit> {
   const waitMs = preferredWaitMs(prefer);
   const status = await waitForOperation(orchestrations, operationId, waitMs);
-  const answer = operationResponse(operationId, status, correlationId);
+  const answer = operationResponse(operationId, status, correlationId, link);
   if (waitMs > 0)
     answer.headers = { ...answer.headers, 'preference-applied': `wait=${waitMs / 1000}` };
   return answer;
@@ -75,20 +82,20 @@ export async function followOperation(
 export function getOperationRoute(
   orchestrationsFor: (context: InvocationContext) => Orchestrations,
 ): GatewayHandler {
-  return async (request, { correlationId, context }) => {
+  return async (request, { correlationId, context, link }) => {
     const operationId = request.params.operationId ?? '';
-    const notFound = () =>
-      new Failure(
+    if (!isGuid(operationId)) throw notAGuid('invalidOperationId', 'operationId', 'operation id');
+    const status = await orchestrationsFor(context).status(operationId);
+    if (!status) {
+      throw new Failure(
         'notFound',
         errorBody(
           'operationNotFound',
-          `There is no shared referral operation with id '${operationId.slice(0, 64)}'.`,
+          'There is no shared referral operation with this id.',
           'operationId',
         ),
       );
-    if (!isGuid(operationId)) throw notFound();
-    const status = await orchestrationsFor(context).status(operationId);
-    if (!status) throw notFound();
-    return operationResponse(operationId, status, correlationId);
+    }
+    return operationResponse(operationId, status, correlationId, link);
   };
 }

@@ -14,19 +14,18 @@ import { validateReferralCreateRequest } from '../contract/validate';
 import type { GatewayHandler } from './handler';
 import { readJsonBody } from './json-body';
 import { followOperation } from './operation-routes';
+import { referralPath, withGatewayLinks } from './links';
 import { jsonResponse } from './responses';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 /** Names the properties the contract does not know that were forwarded as sent. */
 export const FORWARDED_UNKNOWN_HEADER = 'forwarded-unknown-properties';
 
-export const referralLocation = (id: string) => `/api/referrals/${encodeURIComponent(id)}`;
-
 /** Where the Durable client comes from: the function's durable client input in Azure. */
 export type OrchestrationsFor = (context: InvocationContext) => Orchestrations;
 
 export function createReferralRoute(orchestrationsFor: OrchestrationsFor): GatewayHandler {
-  return async (request, { correlationId, log, context, caller, services }) => {
+  return async (request, { correlationId, log, context, caller, services, link }) => {
     const body = await readJsonBody(request);
     const { settings, partnerCenter, idempotency, idempotencyPolicy } = services();
     const validated = validateReferralCreateRequest(body, settings.REFERRAL_POLICY);
@@ -44,7 +43,7 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
         settings.PARTNER_SOLUTION_PROFILE_ID,
       );
       const orchestrations = orchestrationsFor(context);
-      const operationId = await startSharedReferral(orchestrations, log, {
+      const { operationId, joined } = await startSharedReferral(orchestrations, log, {
         referral,
         key,
         ...callerRecord(caller),
@@ -56,12 +55,20 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
           maxDelayMs: Math.max(settings.SHARED_STEP_RETRY_MS, 60000),
         },
       });
-      return followOperation(
+      const answer = await followOperation(
         orchestrations,
         operationId,
         request.headers.get('prefer'),
         correlationId,
+        link,
       );
+      answer.headers = {
+        ...answer.headers,
+        ...forwardedHeader,
+        // A repeat of an earlier request with this key: its operation, as for independent ones.
+        ...(joined ? { 'idempotent-replayed': 'true' } : {}),
+      };
+      return answer;
     }
     const created = await createReferralOnce(
       { partnerCenter, idempotency, policy: idempotencyPolicy, log },
@@ -73,8 +80,8 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
       replayed: created.replayed,
       keySource: key?.source ?? 'none',
     });
-    return jsonResponse(created.status, created.referral, correlationId, {
-      location: referralLocation(created.referral.id),
+    return jsonResponse(created.status, withGatewayLinks(created.referral, link), correlationId, {
+      location: link(referralPath(created.referral.id)),
       ...(created.replayed ? { 'idempotent-replayed': 'true' } : {}),
       ...forwardedHeader,
     });
@@ -82,12 +89,12 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
 }
 
 export function getReferralRoute(): GatewayHandler {
-  return async (request, { correlationId, log, services }) => {
+  return async (request, { correlationId, log, services, link }) => {
     const { partnerCenter, engagements } = services();
     const referral = await readReferral(
       { partnerCenter, engagements, log, correlationId },
       request.params.id ?? '',
     );
-    return jsonResponse(200, referral, correlationId);
+    return jsonResponse(200, withGatewayLinks(referral, link), correlationId);
   };
 }

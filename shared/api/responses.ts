@@ -25,6 +25,7 @@ export class HttpFailure extends Error {
   constructor(
     readonly status: number,
     readonly body: ErrorBody,
+    readonly headers: Record<string, string> = {},
   ) {
     super(body.message);
   }
@@ -185,7 +186,7 @@ export function answerFor(error: unknown, correlationId: string): Answered {
   if (error instanceof Failure) {
     return answered(STATUS_OF_KIND[error.kind], error.body, retryAfter(error.retryAfterSeconds));
   }
-  if (error instanceof HttpFailure) return answered(error.status, error.body);
+  if (error instanceof HttpFailure) return answered(error.status, error.body, error.headers);
   if (error instanceof PartnerCenterError) return partnerCenterAnswer(error.failure);
   if (error instanceof CallerRejected) {
     return {

@@ -15,19 +15,22 @@ export interface ReadDeps {
   correlationId: string;
 }
 
+/** An id in the path that is not a GUID (every id of Partner Center and the gateway is one). */
+export function notAGuid(code: string, target: string, what: string): Failure {
+  return new Failure(
+    'invalidRequest',
+    errorBody(code, `The ${what} must be a GUID.`, target, [
+      {
+        path: target,
+        code: 'invalidFormat',
+        message: 'must be a GUID, e.g. 0d8d6bd6-8c5c-4a5e-9a3a-3d2f3f2e8b1c',
+      },
+    ]),
+  );
+}
+
 export async function readReferral(deps: ReadDeps, id: string): Promise<Referral> {
-  if (!isGuid(id)) {
-    throw new Failure(
-      'invalidRequest',
-      errorBody('invalidReferralId', 'The referral id must be a GUID.', 'id', [
-        {
-          path: 'id',
-          code: 'invalidFormat',
-          message: 'must be a GUID, e.g. 0d8d6bd6-8c5c-4a5e-9a3a-3d2f3f2e8b1c',
-        },
-      ]),
-    );
-  }
+  if (!isGuid(id)) throw notAGuid('invalidReferralId', 'id', 'referral id');
   const referral = await deps.partnerCenter.getReferral(id, {
     correlationId: deps.correlationId,
     onAttempt: attemptLogger(deps.log),
@@ -35,7 +38,7 @@ export async function readReferral(deps: ReadDeps, id: string): Promise<Referral
   if (!referral) {
     throw new Failure(
       'notFound',
-      errorBody('referralNotFound', `Partner Center has no referral with id '${id}'.`, 'id'),
+      errorBody('referralNotFound', 'Partner Center has no referral with this id.', 'id'),
     );
   }
   return referral;
@@ -50,15 +53,14 @@ export async function readEngagement(
   engagementId: string,
   refresh: boolean,
 ): Promise<EngagementMapping> {
-  const mapping = isGuid(engagementId)
-    ? await deps.engagements.getEngagement(engagementId)
-    : undefined;
+  if (!isGuid(engagementId)) throw notAGuid('invalidEngagementId', 'engagementId', 'engagement id');
+  const mapping = await deps.engagements.getEngagement(engagementId);
   if (!mapping) {
     throw new Failure(
       'notFound',
       errorBody(
         'engagementNotFound',
-        `No engagement with id '${engagementId.slice(0, 64)}' was recorded by this gateway.`,
+        'No engagement with this id was recorded by this gateway.',
         'engagementId',
       ),
     );

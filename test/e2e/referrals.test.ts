@@ -3,6 +3,7 @@
  * the Durable orchestration run by the host, Partner Center played by the sandbox.
  */
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import type { z } from 'zod';
 import {
   EngagementMappingSchema,
@@ -87,7 +88,8 @@ describe('the seed example, type Shared', () => {
     const accepted = await post(uniqueRequest('Shared'), { 'idempotency-key': randomUUID() });
     expect(accepted.status).toBe(202);
     const location = accepted.headers.get('location') as string;
-    expect(location).toMatch(/^\/api\/referrals\/operations\/[0-9a-f-]{36}$/);
+    // Absolute, on the host the request came to: Power Automate follows it as it is.
+    expect(location).toMatch(new RegExp(`^${product.url}/api/referrals/operations/[0-9a-f-]{36}$`));
     expectShape(OperationRunningSchema, accepted.body);
 
     const done = await followOperation(location);
@@ -128,7 +130,7 @@ describe('the seed example, type Independent', () => {
     expect(created.status).toBe(201);
     expectShape(ReferralSchema, created.body);
     const referral = created.body as Referral;
-    expect(created.headers.get('location')).toBe(`/api/referrals/${referral.id}`);
+    expect(created.headers.get('location')).toBe(`${product.url}/api/referrals/${referral.id}`);
     expect((await referralsWith(request.externalReferenceId)).map((r) => r.id)).toEqual([
       referral.id,
     ]);
@@ -385,5 +387,53 @@ describe("Microsoft's published examples and a field Microsoft adds", () => {
     });
     // Refused, so nothing was created: the same key may carry the corrected request.
     expect(await referralsWith(body.externalReferenceId)).toHaveLength(0);
+  });
+});
+
+describe('answers a client can follow', () => {
+  it('answers a path no route takes with 404 in the envelope, a known path with another method with 405 and Allow', async () => {
+    for (const [method, path, status] of [
+      ['GET', '/api/', 404],
+      ['GET', '/api/nothing/here', 404],
+      ['PUT', '/api/referrals', 405],
+      ['DELETE', `/api/referrals/${randomUUID()}`, 405],
+    ] as const) {
+      const answer = await product.request(method, path, {
+        headers: { 'x-correlation-id': 'lost-1' },
+      });
+      expect([method, path, answer.status]).toEqual([method, path, status]);
+      expectShape(ErrorEnvelopeSchema, answer.body);
+      expect(answer.headers.get('x-correlation-id')).toBe('lost-1');
+      if (status === 405) expect(answer.headers.get('allow')).toMatch(/^(POST|GET)$/);
+    }
+  });
+
+  it('gives out Locations on its own host, whatever Host the caller sends', async () => {
+    const response = await new Promise<{ status: number; location: string }>((resolve, reject) => {
+      const url = new URL(`${product.url}/api/referrals`);
+      const body = JSON.stringify(uniqueRequest('Shared'));
+      const req = httpRequest(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            host: 'evil.example',
+            authorization: `Bearer ${product.callerToken}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, location: String(res.headers.location) });
+        },
+      );
+      req.once('error', reject);
+      req.end(body);
+    });
+    expect(response.status).toBe(202);
+    expect(response.location.startsWith(`${product.url}/api/referrals/operations/`)).toBe(true);
   });
 });

@@ -38,8 +38,9 @@ test('every registered HTTP route is described, and nothing else', async () => {
     output: () => undefined,
   });
   try {
+    // The catch-all answers what no route takes; it is no operation to describe.
     const registered = host.functions
-      .filter((f) => f.route)
+      .filter((f) => f.route && !f.route.includes('{*'))
       .flatMap((f) => (f.methods ?? []).map((m) => `${m.toUpperCase()} ${f.route}`))
       .sort();
     const api = apiDefinition() as unknown as Definition & { basePath: string };

@@ -65,11 +65,17 @@ export interface StartCall extends CallerRecord {
   retry?: StepRetryPolicy;
 }
 
+export interface StartedOperation {
+  operationId: string;
+  /** True when an earlier request with the same key started it (running or finished). */
+  joined: boolean;
+}
+
 export async function startSharedReferral(
   orchestrations: Orchestrations,
   log: Logger,
   call: StartCall,
-): Promise<string> {
+): Promise<StartedOperation> {
   const operationId = call.key ? operationIdFor(call.caller, call.key.value) : randomUUID();
   const hash = requestHash(call.referral);
   const input: SharedReferralInput = {
@@ -89,7 +95,7 @@ export async function startSharedReferral(
     }
     if (!RESTARTABLE.has(existing.runtimeStatus)) {
       log.info('sharedReferral.joined', { outcome: existing.runtimeStatus });
-      return operationId;
+      return { operationId, joined: true };
     }
     // Finished steps are recorded; the new run reuses them and does only what is missing.
     log.warn('sharedReferral.resumed', { outcome: existing.runtimeStatus });
@@ -100,8 +106,9 @@ export async function startSharedReferral(
   } catch (error) {
     // Another request started it first: join it.
     if (!(await orchestrations.status(operationId))) throw error;
+    return { operationId, joined: true };
   }
-  return operationId;
+  return { operationId, joined: false };
 }
 
 export type OperationState =

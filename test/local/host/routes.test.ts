@@ -21,9 +21,23 @@ describe('HTTP trigger routes', () => {
     expect(routes.sort(byPrecedence)[0]?.template).toBe('referrals/operations/{operationId}');
   });
 
-  it('refuses constraints and catch-alls instead of matching them loosely', () => {
+  it('refuses constraints and catch-alls not at the end instead of matching them loosely', () => {
     expect(() => route('referrals/{id:guid}')).toThrow(NotSupportedByLocalHost);
-    expect(() => route('files/{*path}')).toThrow(/not supported by the local host/);
+    expect(() => route('files/{*path}/x')).toThrow(/not supported by the local host/);
+  });
+
+  it('lets a catch-all take the rest of the path, even nothing, and ranks it last', () => {
+    expect(matchRoute(route('{*path}'), ['referrals', 'a%20b', 'c'])).toEqual({
+      path: 'referrals/a b/c',
+    });
+    expect(matchRoute(route('{*path}'), [])).toEqual({ path: '' });
+    expect(matchRoute(route('files/{*path}'), ['files'])).toEqual({ path: '' });
+    const routes = [route('{*path}'), route('health'), route('referrals/{id}')];
+    expect(routes.sort(byPrecedence).map((r) => r.template)).toEqual([
+      'referrals/{id}',
+      'health',
+      '{*path}',
+    ]);
   });
 
   it('keeps the methods upper-case', () => {

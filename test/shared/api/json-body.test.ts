@@ -2,6 +2,9 @@ import { HttpRequest } from '@azure/functions';
 import { nestingDepth, readJsonBody } from '../../../shared/api/json-body';
 import { answerOf } from '../../support/answer-of';
 
+/** An array nested `levels` deep. */
+const nested = (levels: number): unknown => (levels === 0 ? [] : [nested(levels - 1)]);
+
 const request = (body: string, headers: Record<string, string>) =>
   new HttpRequest({
     method: 'POST',
@@ -79,4 +82,19 @@ test('nesting deeper than the cap is refused before parsing; strings do not coun
     readJsonBody(request(brackets, { 'content-type': 'application/json' })),
   ).resolves.toEqual(JSON.parse(brackets));
   expect(nestingDepth(`${'['.repeat(32)}${']'.repeat(32)}`, 32)).toBe(32);
+});
+
+test('the refusal says where the nesting went too deep, without parsing the body', async () => {
+  const deep = JSON.stringify({
+    details: { requirements: { solutions: [{ id: 'a' }, { id: 'b', extra: nested(40) }] } },
+  });
+  const error = await answerOf(readJsonBody(request(deep, { 'content-type': 'application/json' })));
+  expect(error.envelope.error.details).toEqual([
+    {
+      path: '$.details.requirements.solutions[1].extra' + '[0]'.repeat(27),
+      code: 'nestingTooDeep',
+      message: 'holds a value nested more than 32 levels deep',
+    },
+  ]);
+  expect(error.message).toMatch(/at \$\.details\.requirements\.solutions\[1\]\.extra/);
 });

@@ -10,7 +10,7 @@ import type {
 } from '../../../shared/application/shared-referral/flow';
 import { preferredWaitMs } from '../../../shared/api/operation-routes';
 import type { Referral } from '../../../shared/contract/schema';
-import { errorOf, startLocalGateway, type LocalGateway } from '../../support/gateway';
+import { errorOf, gatewayOn, startLocalGateway, type LocalGateway } from '../../support/gateway';
 import { seedRequest, setPath } from '../../support/seed';
 
 let gateway: LocalGateway;
@@ -47,7 +47,9 @@ test('a shared create starts the operation with the partner referral and answers
   expect(accepted.status).toBe(202);
   const operationId = operationIdOf(accepted);
   expect(accepted.body).toEqual({ operationId, state: 'running', step: 'partnerReferral' });
-  expect(accepted.headers.location).toBe(`/api/referrals/operations/${operationId}`);
+  expect(accepted.headers.location).toBe(
+    `https://gateway.local/api/referrals/operations/${operationId}`,
+  );
   expect(Number(accepted.headers['retry-after'])).toBeGreaterThan(0);
   const [started] = stub().started;
   expect(started?.operationId).toBe(operationId);
@@ -84,8 +86,16 @@ test('a completed operation answers 201 with both referrals and the engagement a
   const done = await gateway.getOperation(operationId);
 
   expect(done.status).toBe(201);
-  expect(done.body).toEqual(outcome(operationId));
-  expect(done.headers.location).toBe('/api/engagements/eng-1');
+  const links = (id: string) => ({
+    self: { uri: `https://gateway.local/api/referrals/${id}`, method: 'GET' },
+  });
+  const expected = outcome(operationId);
+  expect(done.body).toEqual({
+    ...expected,
+    partnerReferral: { ...expected.partnerReferral, links: links('p-1') },
+    microsoftReferral: { ...expected.microsoftReferral, links: links('m-1') },
+  });
+  expect(done.headers.location).toBe('https://gateway.local/api/engagements/eng-1');
 });
 
 test('Prefer: wait=N answers 201 with the result when it finishes in time', async () => {
@@ -212,4 +222,51 @@ test('Prefer: wait is read per RFC 7240 and capped at 100 seconds', () => {
   expect(preferredWaitMs('wait=5')).toBe(5000);
   expect(preferredWaitMs('respond-async, wait=500')).toBe(100000);
   expect(preferredWaitMs('return=minimal')).toBe(0);
+});
+
+test('a repeat of a shared request is marked Idempotent-Replayed, as an independent one is', async () => {
+  const key = randomUUID();
+  const first = await gateway.createReferral(seedRequest(), { 'idempotency-key': key });
+  const again = await gateway.createReferral(seedRequest(), { 'idempotency-key': key });
+  expect(first.headers['idempotent-replayed']).toBeUndefined();
+  expect(again.headers['idempotent-replayed']).toBe('true');
+  expect(operationIdOf(again)).toBe(operationIdOf(first));
+});
+
+test('operation and engagement ids are checked for shape; a 404 never repeats what was sent', async () => {
+  const sent = 'x<script>alert(1)</script>';
+  for (const answer of [await gateway.getOperation(sent), await gateway.getEngagement(sent)]) {
+    expect(answer.status).toBe(400);
+    expect(errorOf(answer).details[0]).toMatchObject({ code: 'invalidFormat' });
+    expect(JSON.stringify(answer.body)).not.toContain('script');
+  }
+  const unknown = randomUUID();
+  for (const answer of [
+    await gateway.getOperation(unknown),
+    await gateway.getEngagement(unknown),
+  ]) {
+    expect(answer.status).toBe(404);
+    expect(JSON.stringify(answer.body)).not.toContain(unknown);
+  }
+});
+
+test('Location is absolute on the configured public base URL when there is one', async () => {
+  const behindProxy = gatewayOn(gateway.local, {
+    PUBLIC_BASE_URL: 'https://referrals.partner.example',
+  });
+  const accepted = await behindProxy.createReferral(seedRequest(), {
+    'idempotency-key': randomUUID(),
+    // Forwarding headers are not trusted: only the configured base names the host.
+    'x-forwarded-host': 'evil.example',
+  });
+  expect(accepted.headers.location).toBe(
+    `https://referrals.partner.example/api/referrals/operations/${operationIdOf(accepted)}`,
+  );
+});
+
+test('a shared create names the unknown properties it forwarded, as an independent one does', async () => {
+  const body = setPath(seedRequest(), 'details.customerIntent', 'buy');
+  const accepted = await gateway.createReferral(body, { 'idempotency-key': randomUUID() });
+  expect(accepted.headers['forwarded-unknown-properties']).toBe('$.details.customerIntent');
+  expect(stub().started[0]?.input.referral.details).toMatchObject({ customerIntent: 'buy' });
 });

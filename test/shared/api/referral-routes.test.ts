@@ -50,7 +50,11 @@ describe('POST /api/referrals', () => {
     expect(answer.status).toBe(201);
     const referral = answer.body as Referral;
     expect(sandbox().referrals.size).toBe(1);
-    expect(referral).toEqual(sandbox().referrals.get(referral.id));
+    // Partner Center's referral, its links pointing at the gateway instead of Partner Center.
+    expect(referral).toEqual({
+      ...sandbox().referrals.get(referral.id),
+      links: { self: { uri: `https://gateway.local/api/referrals/${referral.id}`, method: 'GET' } },
+    });
     expect(referral).toMatchObject({
       type: 'Independent',
       name: 'Test Cosell Invite_20',
@@ -58,7 +62,7 @@ describe('POST /api/referrals', () => {
       substatus: 'Pending',
       consent: { consentToToShareInfoWithOthers: true, consentToContact: true },
     });
-    expect(answer.headers.location).toBe(`/api/referrals/${referral.id}`);
+    expect(answer.headers.location).toBe(`https://gateway.local/api/referrals/${referral.id}`);
     expect(answer.headers['x-correlation-id']).toBe('flow-run-42');
     expect(answer.headers['idempotent-replayed']).toBeUndefined();
   });
