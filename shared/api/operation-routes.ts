@@ -11,6 +11,7 @@ import {
 } from '../application/shared-referral/operations';
 import { errorBody, Failure } from '../contract/errors';
 import { notAGuid } from '../application/read-referrals';
+import { mayRead, viewerOf } from '../contract/caller';
 import { isGuid } from '../contract/guid';
 import type { OperationRunning } from './answer-schemas';
 import { engagementPath, operationPath, withGatewayLinks, type Linker } from './links';
@@ -82,10 +83,13 @@ export async function followOperation(
 export function getOperationRoute(
   orchestrationsFor: (context: InvocationContext) => Orchestrations,
 ): GatewayHandler {
-  return async (request, { correlationId, context, link }) => {
+  return async (request, { correlationId, context, link, caller }) => {
     const operationId = request.params.operationId ?? '';
     if (!isGuid(operationId)) throw notAGuid('invalidOperationId', 'operationId', 'operation id');
-    const status = await orchestrationsFor(context).status(operationId);
+    const found = await orchestrationsFor(context).status(operationId);
+    // Another caller's operation is answered as no operation at all.
+    const owner = (found?.input as { caller?: string } | undefined)?.caller;
+    const status = found && mayRead(viewerOf(caller), owner) ? found : undefined;
     if (!status) {
       throw new Failure(
         'notFound',

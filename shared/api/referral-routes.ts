@@ -1,6 +1,6 @@
 /** The referral routes: create (an independent referral exactly once, or start a shared one) and read. */
 import type { InvocationContext } from '@azure/functions';
-import { callerRecord } from '../contract/caller';
+import { callerRecord, viewerOf } from '../contract/caller';
 import { createReferralOnce } from '../application/create-referral';
 import { idempotencyKeyFor } from '../application/idempotency-key';
 import { readReferral } from '../application/read-referrals';
@@ -27,7 +27,7 @@ export type OrchestrationsFor = (context: InvocationContext) => Orchestrations;
 export function createReferralRoute(orchestrationsFor: OrchestrationsFor): GatewayHandler {
   return async (request, { correlationId, log, context, caller, services, link }) => {
     const body = await readJsonBody(request);
-    const { settings, partnerCenter, idempotency, idempotencyPolicy } = services();
+    const { settings, partnerCenter, idempotency, idempotencyPolicy, engagements } = services();
     const validated = validateReferralCreateRequest(body, settings.REFERRAL_POLICY);
     if (!validated.ok) throw new Failure('invalidRequest', validated.error.error);
     const key = idempotencyKeyFor(request.headers.get(IDEMPOTENCY_KEY_HEADER), validated.value);
@@ -71,7 +71,7 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
       return answer;
     }
     const created = await createReferralOnce(
-      { partnerCenter, idempotency, policy: idempotencyPolicy, log },
+      { partnerCenter, idempotency, owners: engagements, policy: idempotencyPolicy, log },
       { referral: validated.value, key, ...callerRecord(caller), correlationId },
     );
     log.info('referral.created', {
@@ -89,10 +89,10 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
 }
 
 export function getReferralRoute(): GatewayHandler {
-  return async (request, { correlationId, log, services, link }) => {
+  return async (request, { correlationId, log, services, link, caller }) => {
     const { partnerCenter, engagements } = services();
     const referral = await readReferral(
-      { partnerCenter, engagements, log, correlationId },
+      { partnerCenter, engagements, log, correlationId, viewer: viewerOf(caller) },
       request.params.id ?? '',
     );
     return jsonResponse(200, withGatewayLinks(referral, link), correlationId);

@@ -36,8 +36,14 @@ export interface IdempotencyPolicy {
   pollMs: number;
 }
 
+/** Who created which referral, for the read model. */
+export interface ReferralOwners {
+  recordOwner(referral: Pick<Referral, 'id' | 'engagementId'>, owner: CallerRecord): Promise<void>;
+}
+
 export interface CreateReferralDeps {
   partnerCenter: ReferralCreator;
+  owners: ReferralOwners;
   idempotency: IdempotencyStore;
   policy: IdempotencyPolicy;
   log: Logger;
@@ -85,8 +91,18 @@ export async function createReferralOnce(
       onAttempt: attemptLogger(log),
     });
 
+  /** The creator may read it back; a failure here costs that, never the referral. */
+  const recordOwner = async (referral: Referral) => {
+    try {
+      await deps.owners.recordOwner(referral, callerRecordOf(call));
+    } catch {
+      log.error('referral.ownerNotRecorded', { referralId: referral.id });
+    }
+  };
+
   if (!call.key) {
     const { referral } = await send(randomUUID());
+    await recordOwner(referral);
     return { status: 201, referral, replayed: false };
   }
 
@@ -116,6 +132,7 @@ export async function createReferralOnce(
       }
       throw error;
     }
+    await recordOwner(referral);
     const outcome = {
       status: 201,
       body: referral,

@@ -2,6 +2,7 @@
 import { attemptLogger } from '../adapters/partner-center/attempt-log';
 import type { PartnerCenterClient } from '../adapters/partner-center/client';
 import type { EngagementStore } from '../adapters/storage/engagement-store';
+import { mayRead, type Viewer } from '../contract/caller';
 import type { EngagementMapping } from '../contract/engagement';
 import { errorBody, Failure } from '../contract/errors';
 import { isGuid } from '../contract/guid';
@@ -10,10 +11,18 @@ import type { Logger } from '../logging';
 
 export interface ReadDeps {
   partnerCenter: Pick<PartnerCenterClient, 'getReferral'>;
-  engagements: Pick<EngagementStore, 'getEngagement'>;
+  engagements: Pick<EngagementStore, 'getEngagement' | 'ownerOf'>;
   log: Logger;
   correlationId: string;
+  /** Who reads: `Referrals.Read` sees what it created, `Referrals.Read.All` everything. */
+  viewer: Viewer;
 }
+
+const referralNotFound = () =>
+  new Failure(
+    'notFound',
+    errorBody('referralNotFound', 'Partner Center has no referral with this id.', 'id'),
+  );
 
 /** An id in the path that is not a GUID (every id of Partner Center and the gateway is one). */
 export function notAGuid(code: string, target: string, what: string): Failure {
@@ -31,16 +40,15 @@ export function notAGuid(code: string, target: string, what: string): Failure {
 
 export async function readReferral(deps: ReadDeps, id: string): Promise<Referral> {
   if (!isGuid(id)) throw notAGuid('invalidReferralId', 'id', 'referral id');
+  // Another caller's referral is answered as no referral at all: its existence is not told.
+  if (!deps.viewer.seesAll && !mayRead(deps.viewer, (await deps.engagements.ownerOf(id))?.caller)) {
+    throw referralNotFound();
+  }
   const referral = await deps.partnerCenter.getReferral(id, {
     correlationId: deps.correlationId,
     onAttempt: attemptLogger(deps.log),
   });
-  if (!referral) {
-    throw new Failure(
-      'notFound',
-      errorBody('referralNotFound', 'Partner Center has no referral with this id.', 'id'),
-    );
-  }
+  if (!referral) throw referralNotFound();
   return referral;
 }
 
@@ -54,7 +62,8 @@ export async function readEngagement(
   refresh: boolean,
 ): Promise<EngagementMapping> {
   if (!isGuid(engagementId)) throw notAGuid('invalidEngagementId', 'engagementId', 'engagement id');
-  const mapping = await deps.engagements.getEngagement(engagementId);
+  const recorded = await deps.engagements.getEngagement(engagementId);
+  const mapping = recorded && mayRead(deps.viewer, recorded.caller) ? recorded : undefined;
   if (!mapping) {
     throw new Failure(
       'notFound',
@@ -65,7 +74,11 @@ export async function readEngagement(
       ),
     );
   }
-  if (!refresh) return mapping;
+  // Who created it is shown to those who see everything only.
+  const shown: EngagementMapping = deps.viewer.seesAll
+    ? mapping
+    : (({ caller: _c, callerAppId: _a, callerName: _n, ...rest }) => rest)(mapping);
+  if (!refresh) return shown;
   const referrals = await Promise.all(
     mapping.referrals.map(async (entry) => {
       const current = await deps.partnerCenter.getReferral(entry.referralId, {
@@ -81,5 +94,5 @@ export async function readEngagement(
         : { ...entry, status: 'notFound' };
     }),
   );
-  return { ...mapping, referrals };
+  return { ...shown, referrals };
 }

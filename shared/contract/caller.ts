@@ -55,3 +55,18 @@ export function callerRecord(caller: Caller): CallerRecord {
     ...(caller.name ? { callerName: caller.name } : {}),
   };
 }
+
+/** Who is reading, as the read model needs it: whose records, and whether everything. */
+export interface Viewer {
+  caller: string;
+  /** `Referrals.Read.All`: every record, and who created it. */
+  seesAll: boolean;
+}
+
+export function viewerOf(caller: Caller): Viewer {
+  return { caller: callerKey(caller), seesAll: caller.permissions.has('Referrals.Read.All') };
+}
+
+/** Whether a record made by `owner` is the viewer's to see. */
+export const mayRead = (viewer: Viewer, owner: string | undefined) =>
+  viewer.seesAll || (owner !== undefined && owner === viewer.caller);

@@ -17,7 +17,9 @@ export const EngagementMappingSchema = z
     state: z.enum(['partnerReferralCreated', 'complete']),
     operationId: z.string(),
     externalReferenceId: z.string().optional(),
-    caller: text("The Entra object id of the caller that created it ('anonymous' locally)."),
+    caller: text(
+      "The Entra object id of the caller that created it ('anonymous' locally); shown to Referrals.Read.All only.",
+    ).optional(),
     callerAppId: z.string().optional(),
     callerName: z.string().optional(),
     createdAt: z.string(),

@@ -39,9 +39,13 @@ export interface LocalGateway {
   createReferral(body: unknown, headers?: Record<string, string>): Promise<Answer>;
   /** A raw body, for the tests of bad JSON and content types. */
   postRaw(body: string | Uint8Array, headers: Record<string, string>): Promise<Answer>;
-  getReferral(id: string): Promise<Answer>;
+  getReferral(id: string, headers?: Record<string, string>): Promise<Answer>;
   getOperation(operationId: string, headers?: Record<string, string>): Promise<Answer>;
-  getEngagement(engagementId: string, refresh?: boolean): Promise<Answer>;
+  getEngagement(
+    engagementId: string,
+    refresh?: boolean,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
   health(): Promise<Answer>;
   stop(): Promise<void>;
 }
@@ -145,8 +149,15 @@ export function gatewayOn(
         logs,
         () => gateway.services,
       ),
-    getReferral: (id) =>
-      get(ROUTES.getReferral, getReferralRoute(), `referrals/${encodeURIComponent(id)}`, { id }),
+    getReferral: (id, headers = {}) =>
+      get(
+        ROUTES.getReferral,
+        getReferralRoute(),
+        `referrals/${encodeURIComponent(id)}`,
+        { id },
+        {},
+        headers,
+      ),
     getOperation: (operationId, headers = {}) =>
       get(
         ROUTES.getReferralOperation,
@@ -156,13 +167,14 @@ export function gatewayOn(
         {},
         headers,
       ),
-    getEngagement: (engagementId, refresh = false) =>
+    getEngagement: (engagementId, refresh = false, headers = {}) =>
       get(
         ROUTES.getEngagement,
         getEngagementRoute(),
         `engagements/${engagementId}`,
         { engagementId },
         refresh ? { refresh: 'true' } : {},
+        headers,
       ),
     health: () => get(ROUTES.health, healthRoute(), 'health', {}),
     stop: async () => undefined,

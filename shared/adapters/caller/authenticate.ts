@@ -76,5 +76,9 @@ export function callerAuthenticator(
 }
 
 export function authorize(caller: Caller, permission: Permission): void {
-  if (!caller.permissions.has(permission)) throw new CallerForbidden(permission);
+  const granted =
+    caller.permissions.has(permission) ||
+    // Reading everything includes reading one's own.
+    (permission === 'Referrals.Read' && caller.permissions.has('Referrals.Read.All'));
+  if (!granted) throw new CallerForbidden(permission);
 }

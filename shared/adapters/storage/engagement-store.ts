@@ -9,6 +9,8 @@
  *   so this is the lookup by key): row `operation` (engagement id) and one row per finished step
  *   holding the referral Partner Center returned. The step row is written last: if it exists,
  *   the step is done and its mapping is recorded.
+ * - Partition `referral-<referralId>`: row `owner`, the caller that created the referral through
+ *   this gateway (the read model: a caller reads what it created).
  */
 import { odata, TableTransaction, type TableClient } from '@azure/data-tables';
 import type {
@@ -51,10 +53,20 @@ interface ReferralEntity extends Keys {
   targetId?: string;
 }
 
+/** Row `owner` of a referral's partition. */
+interface OwnerEntity extends Keys, CallerRecord {
+  engagementId?: string;
+  createdAt: string;
+}
+
 /** Row `step-<role>` of an operation's partition: the referral the step created. */
 type StepEntity = Keys & { referralId: string } & ChunkedText;
 
 const ENGAGEMENT_ROW = 'engagement';
+const ownerKeys = (referralId: string): Keys => ({
+  partitionKey: `referral-${referralId}`,
+  rowKey: 'owner',
+});
 const REFERRAL_ROW_PREFIX = 'referral-';
 const referralRow = (role: ReferralRole) => `${REFERRAL_ROW_PREFIX}${role}`;
 const operationPartition = (operationId: string) => `operation-${operationId}`;
@@ -78,6 +90,28 @@ export class EngagementStore {
   /** Makes sure the table exists (the first write would otherwise do it). */
   ready(): Promise<void> {
     return ensureTable(this.table);
+  }
+
+  /** Records who created a referral through the gateway. */
+  async recordOwner(
+    referral: Pick<Referral, 'id' | 'engagementId'>,
+    owner: CallerRecord,
+  ): Promise<void> {
+    await ensureTable(this.table);
+    const entity: OwnerEntity = {
+      ...ownerKeys(referral.id),
+      ...callerRecordOf(owner),
+      ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
+      createdAt: this.now().toISOString(),
+    };
+    await this.table.upsertEntity(entity, 'Replace');
+  }
+
+  /** Who created the referral through the gateway; undefined when it did not (or not yet). */
+  async ownerOf(referralId: string): Promise<CallerRecord | undefined> {
+    await ensureTable(this.table);
+    const entity = await entityOrUndefined<OwnerEntity>(this.table, ownerKeys(referralId));
+    return entity && callerRecordOf(entity);
   }
 
   /** The referral a finished step created, if that step already ran to the end. */
@@ -126,6 +160,7 @@ export class EngagementStore {
     mapping.upsertEntity(summary, 'Merge');
     mapping.upsertEntity(referralEntity, 'Replace');
     await this.table.submitTransaction(mapping.actions);
+    await this.recordOwner(referral, caller);
 
     const stepEntity: StepEntity = {
       ...stepKeys(operationId, role),

@@ -1,0 +1,126 @@
+/**
+ * Who may read what: `Referrals.Read` reads the referrals, operations and engagements its caller
+ * created; `Referrals.Read.All` reads everything, and only it sees who created a record. Another
+ * caller's record answers exactly as a record that does not exist.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Referral } from '../../../shared/contract/schema';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from '../../../local/stand-ins';
+import { entraToken, gatewayAuthSettings } from '../../support/entra-tokens';
+import { gatewayOn, type Answer, type LocalGateway } from '../../support/gateway';
+import { independentSeedRequest, seedRequest } from '../../support/seed';
+
+let local: LocalPartnerCenter;
+let gateway: LocalGateway;
+const creator = { oid: randomUUID(), clientAppId: randomUUID(), name: 'CRM sync' };
+const tokens: Record<'creator' | 'otherReader' | 'readsAll', string> = {
+  creator: '',
+  otherReader: '',
+  readsAll: '',
+};
+
+beforeAll(async () => {
+  local = await startLocalPartnerCenter();
+  gateway = gatewayOn(local, gatewayAuthSettings(local.identity));
+  tokens.creator = await entraToken(local.identity, {
+    ...creator,
+    roles: ['Referrals.Create', 'Referrals.Read'],
+  });
+  tokens.otherReader = await entraToken(local.identity, { roles: ['Referrals.Read'] });
+  tokens.readsAll = await entraToken(local.identity, { roles: ['Referrals.Read.All'] });
+});
+afterAll(() => local.stop());
+
+const as = (who: keyof typeof tokens) => ({ authorization: `Bearer ${tokens[who]}` });
+const code = (answer: Answer) => (answer.body as { error?: { code: string } }).error?.code;
+
+async function createdBy(who: keyof typeof tokens, key?: string): Promise<Referral> {
+  const answer = await gateway.createReferral(independentSeedRequest(), {
+    ...as(who),
+    ...(key ? { 'idempotency-key': key } : {}),
+  });
+  expect(answer.status).toBe(201);
+  return answer.body as Referral;
+}
+
+describe('a referral', () => {
+  test.each([
+    ['without an idempotency key', undefined],
+    ['with one', randomUUID()],
+  ])(
+    'created %s is read by its creator and by Read.All, not by another reader',
+    async (_n, key) => {
+      const referral = await createdBy('creator', key);
+      const before = local.sandbox.createRequests;
+
+      expect((await gateway.getReferral(referral.id, as('creator'))).status).toBe(200);
+      expect((await gateway.getReferral(referral.id, as('readsAll'))).status).toBe(200);
+      const other = await gateway.getReferral(referral.id, as('otherReader'));
+      expect(other.status).toBe(404);
+      expect(code(other)).toBe('referralNotFound');
+      // The same answer as for an id that exists nowhere.
+      const nowhere = await gateway.getReferral(randomUUID(), as('otherReader'));
+      expect(other.body).toEqual(nowhere.body);
+      expect(local.sandbox.createRequests).toBe(before);
+    },
+  );
+
+  test('one Partner Center holds that the gateway did not create is for Read.All only', async () => {
+    const { sandbox } = local;
+    const incoming = await local.fetch(`${sandbox.apiUrl}/engagements/referrals`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await local.identity.signToken({ aud: 'https://api.partner.microsoft.com', scp: 'user_impersonation', oid: randomUUID() }, 600)}`,
+        'content-type': 'application/json',
+        'client-request-id': randomUUID(),
+      },
+      body: JSON.stringify(independentSeedRequest()),
+    });
+    const id = ((await incoming.json()) as Referral).id;
+    expect((await gateway.getReferral(id, as('creator'))).status).toBe(404);
+    expect((await gateway.getReferral(id, as('readsAll'))).status).toBe(200);
+  });
+});
+
+describe('an operation and its engagement', () => {
+  test('are the creator’s and Read.All’s; the creator’s identity is shown to Read.All only', async () => {
+    const accepted = await gateway.createReferral(seedRequest(), {
+      ...as('creator'),
+      'idempotency-key': randomUUID(),
+    });
+    const { operationId } = accepted.body as { operationId: string };
+    expect((await gateway.getOperation(operationId, as('creator'))).status).toBe(202);
+    expect((await gateway.getOperation(operationId, as('readsAll'))).status).toBe(202);
+    expect((await gateway.getOperation(operationId, as('otherReader'))).status).toBe(404);
+
+    const partner = await createdBy('creator');
+    const engagementId = partner.engagementId as string;
+    await gateway.services.engagements.recordStep({
+      operationId,
+      role: 'partner',
+      referral: partner,
+      caller: creator.oid,
+      callerAppId: creator.clientAppId,
+      callerName: creator.name,
+    });
+
+    const own = await gateway.getEngagement(engagementId, false, as('creator'));
+    expect(own.status).toBe(200);
+    expect(own.body).not.toHaveProperty('caller');
+    expect(JSON.stringify(own.body)).not.toContain(creator.name);
+    const all = await gateway.getEngagement(engagementId, false, as('readsAll'));
+    expect(all.body).toMatchObject({
+      caller: creator.oid,
+      callerAppId: creator.clientAppId,
+      callerName: creator.name,
+    });
+    const other = await gateway.getEngagement(engagementId, false, as('otherReader'));
+    expect(other.status).toBe(404);
+    expect(code(other)).toBe('engagementNotFound');
+  });
+});
+
+test('Read.All may read but not create', async () => {
+  const answer = await gateway.createReferral(independentSeedRequest(), as('readsAll'));
+  expect(answer.status).toBe(403);
+});
