@@ -117,7 +117,7 @@ module functionApp 'modules/function-app.bicep' = {
   scope: group
   params: {
     location: location
-    tags: union(tags, { 'azd-service-name': 'api' })
+    tags: tags
     planName: 'plan-${token}'
     name: 'func-${token}'
     identityId: identity.outputs.id

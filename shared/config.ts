@@ -140,11 +140,29 @@ const ONE_OF: readonly (readonly [string, string, string])[] = [
   ],
 ];
 
+/**
+ * A Key Vault reference the platform could not resolve reaches the app as its literal text, e.g.
+ * on the first start before the identity's Key Vault role has applied. Said plainly, so health
+ * tells the operator what happened and what to do.
+ */
+const UNRESOLVED_KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const blank = (name: string) => (env[name] ?? '').trim() === '';
   const problems = ONE_OF.filter(([first, second]) => blank(first) && blank(second)).map(
     ([first, , message]) => `${first} ${message}`,
   );
+  const unresolved = Object.keys(SettingsSchema.shape).filter((name) =>
+    UNRESOLVED_KEY_VAULT_REFERENCE.test(env[name]?.trim() ?? ''),
+  );
+  if (unresolved.length > 0) {
+    throw new ConfigurationError(
+      unresolved.map(
+        (name) =>
+          `${name} is a Key Vault reference the platform has not resolved yet (the app's identity may not hold its Key Vault role yet, or the secret is missing); once the role applies, restart the app`,
+      ),
+    );
+  }
   const parsed = SettingsSchema.safeParse(env);
   if (parsed.success && problems.length === 0) return parsed.data;
   if (!parsed.success) {

@@ -14,7 +14,7 @@ param applicationInsightsConnectionString string
 param keyVaultUri string
 param hasRefreshToken bool
 
-@description('The product\'s own settings (see the README\'s configuration table), none secret.')
+@description('The product\'s own settings (see docs/configuration.md), none secret.')
 param productSettings object
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -54,7 +54,8 @@ var settings = union(platformSettings, productSettings, secretSettings, hasRefre
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
-  tags: tags
+  // azd finds what to deploy to by this tag: on the site only, as the azd samples do.
+  tags: union(tags, { 'azd-service-name': 'api' })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -78,26 +79,22 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: 40
         instanceMemoryMB: 2048
+        // Learn's Durable-on-Flex advice: one instance always ready for the orchestrations.
+        alwaysReady: [{ name: 'durable', instanceCount: 1 }]
       }
       runtime: { name: 'node', version: '22' }
     }
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [for item in items(settings): { name: item.key, value: item.value }]
     }
   }
 }
 
-// No publishing passwords: deployments go through Entra ID (azd) only.
-resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: app
-  name: 'ftp'
-  properties: { allow: false }
-}
-
+// No publishing passwords: deployments go through Entra ID (azd) only. (Flex Consumption has
+// no FTP, so no FTP settings.)
 resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: app
   name: 'scm'

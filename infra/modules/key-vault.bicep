@@ -15,9 +15,11 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
+    // Soft delete (always on) keeps a deleted vault 90 days; without purge protection,
+    // `azd down --purge` removes it at once, so `azd up` can recreate the environment's vault
+    // under the same name (see docs/deploy.md).
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
     publicNetworkAccess: 'Enabled'
   }
 }

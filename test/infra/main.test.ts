@@ -131,10 +131,9 @@ test('every secret setting is a Key Vault reference to a secret the template sto
     expect(JSON.stringify(appParameters)).not.toContain(`parameters('${name}')`);
   }
   const vault = resourceOf('key-vault', 'Microsoft.KeyVault/vaults')[0] as Resource;
-  expect(vault.properties).toMatchObject({
-    enableRbacAuthorization: true,
-    enablePurgeProtection: true,
-  });
+  expect(vault.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
+  // Without purge protection `azd down --purge` frees the name for the next `azd up`.
+  expect(vault.properties).not.toHaveProperty('enablePurgeProtection');
 });
 
 test('the app can start with these settings: everything the product requires is there', () => {
@@ -200,7 +199,7 @@ test("the app's identity holds the storage, Key Vault and telemetry roles, and o
   );
 });
 
-test('Node.js 22 on Flex Consumption, HTTPS only, TLS 1.2, no FTP or publishing passwords', () => {
+test('Node.js 22 on Flex Consumption, HTTPS only, TLS 1.2, no publishing passwords, no FTP settings', () => {
   const plan = resourceOf('function-app', 'Microsoft.Web/serverfarms')[0] as Resource;
   expect(plan.sku).toEqual({ tier: 'FlexConsumption', name: 'FC1' });
   expect(site.properties.functionAppConfig).toMatchObject({
@@ -210,14 +209,50 @@ test('Node.js 22 on Flex Consumption, HTTPS only, TLS 1.2, no FTP or publishing 
   expect(site.properties.siteConfig).toMatchObject({
     minTlsVersion: '1.2',
     scmMinTlsVersion: '1.2',
-    ftpsState: 'Disabled',
   });
+  // Flex Consumption has no FTP: its deprecated settings are left out.
+  expect(site.properties.siteConfig).not.toHaveProperty('ftpsState');
   const policies = resourceOf(
     'function-app',
     'Microsoft.Web/sites/basicPublishingCredentialsPolicies',
   );
-  expect(policies.map((p) => p.properties.allow)).toEqual([false, false]);
+  expect(policies.map((p) => [p.name, p.properties.allow])).toEqual([
+    [expect.stringContaining('scm'), false],
+  ]);
   const insights = resourceOf('monitoring', 'Microsoft.Insights/components')[0] as Resource;
   expect(insights.properties.DisableLocalAuth).toBe(true);
   expect(appSettings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toContain('Authorization=AAD');
+});
+
+test('azd finds exactly one resource to deploy to: only the site carries azd-service-name', () => {
+  const tagged = Object.keys(modules).flatMap((name) =>
+    templateOf(name).resources.filter((r) =>
+      JSON.stringify((r as { tags?: unknown }).tags ?? '').includes('azd-service-name'),
+    ),
+  );
+  expect(tagged.map((r) => r.type)).toEqual(['Microsoft.Web/sites']);
+});
+
+test('Durable on Flex as Learn advises: one instance always ready for the durable group', () => {
+  expect(site.properties.functionAppConfig).toMatchObject({
+    scaleAndConcurrency: { alwaysReady: [{ name: 'durable', instanceCount: 1 }] },
+  });
+  const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as {
+    logging: { logLevel: Record<string, string> };
+    extensions: { durableTask: { storageProvider: { maxQueuePollingInterval: string } } };
+  };
+  expect(host.extensions.durableTask.storageProvider.maxQueuePollingInterval).toBe('00:00:01');
+  expect(host.logging.logLevel['DurableTask.AzureStorage']).toBe('Warning');
+  expect(host.logging.logLevel['DurableTask.Core']).toBe('Warning');
+});
+
+test('the deployer, when named, may manage the secrets and write the token cache table (consent)', () => {
+  const assignments = templateOf('role-assignments').resources.filter(
+    (r) => r.type === 'Microsoft.Authorization/roleAssignments' && r.condition !== undefined,
+  );
+  const roles = templateOf('role-assignments').variables.roles as Record<string, string>;
+  const granted = assignments.map((r) => String(r.properties.roleDefinitionId));
+  expect(granted.some((id) => id.includes('keyVaultSecretsOfficer'))).toBe(true);
+  expect(granted.some((id) => id.includes('storageTableDataContributor'))).toBe(true);
+  expect(roles.storageTableDataContributor).toBe('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3');
 });

@@ -112,3 +112,20 @@ test('the token cache key is required, 256 bits, and never echoed', () => {
     expect((error as Error).message).not.toContain(short);
   }
 });
+
+test('an unresolved Key Vault reference is named as such, never echoed', () => {
+  const reference =
+    '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/token-cache-encryption-key/)';
+  let error: unknown;
+  try {
+    loadSettings({ ...minimal, TOKEN_CACHE_ENCRYPTION_KEY: reference });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigurationError);
+  const problems = (error as ConfigurationError).problems.join('\n');
+  expect(problems).toMatch(
+    /^TOKEN_CACHE_ENCRYPTION_KEY is a Key Vault reference the platform has not resolved yet.*restart the app$/,
+  );
+  expect(problems).not.toContain('vault.azure.net');
+});
