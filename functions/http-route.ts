@@ -13,8 +13,10 @@ export function registerRoute(
   app.http(route.name, {
     methods: [route.method],
     route: route.route,
-    // Health is anonymous so platform probes reach it; it reveals no secrets or values.
-    authLevel: route.permission ? 'function' : 'anonymous',
+    // No function key: every route but health requires an Entra ID access token, checked in the
+    // handler, and a static key a connector would have to carry is a secret anyone who can
+    // export the connector reads. Health reveals no secrets or values.
+    authLevel: 'anonymous',
     ...(options.durableClient ? { extraInputs: [df.input.durableClient()] } : {}),
     handler: httpHandler(route, getServices, handler),
   });

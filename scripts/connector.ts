@@ -8,10 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
+  CreatedReferralSchema,
   EngagementMappingSchema,
-  ErrorEnvelopeSchema,
   HealthSchema,
-  OperationRunningSchema,
   SharedReferralOutcomeSchema,
 } from '../shared/api/answer-schemas';
 import { ROUTES, type RouteName } from '../shared/api/route-table';
@@ -110,7 +109,13 @@ const example = (file: string): unknown =>
   JSON.parse(readFileSync(join(ROOT, 'scripts', 'examples', file), 'utf8'));
 
 const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
-const error = (description: string) => ({ description, schema: ref('ErrorEnvelope') });
+/**
+ * Error answers are described, not typed: one response schema per operation (the success), as
+ * the Power Platform validator asks. Every error body is the envelope of docs/api.md.
+ */
+const error = (description: string) => ({
+  description: `${description} The body is the error envelope: error.code, error.message, error.details.`,
+});
 
 const COMMON_ERRORS = {
   '401': error('No valid Entra ID access token (the envelope says nothing more).'),
@@ -118,15 +123,20 @@ const COMMON_ERRORS = {
   '500': error('The gateway failed or is misconfigured; quote x-correlation-id.'),
 };
 
-const pathParameter = (name: string, description: string) => ({
+const pathParameter = (name: string, summary: string, description: string) => ({
   name,
   in: 'path',
   required: true,
   type: 'string',
   format: 'uuid',
-  'x-ms-summary': name,
+  'x-ms-summary': summary,
+  'x-ms-url-encoding': 'single',
   description,
 });
+
+const retryAfter = {
+  'Retry-After': { type: 'integer', description: 'Seconds to wait before polling again.' },
+};
 
 const location = { Location: { type: 'string', description: 'Where to poll the operation.' } };
 
@@ -135,6 +145,7 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
   createReferral: {
     operationId: 'CreateReferral',
     summary: 'Create a referral',
+    'x-ms-visibility': 'important',
     description:
       'Creates a Partner Center referral. An Independent referral answers 201 with it. A Shared referral creates your referral and then a connected one for Microsoft on the same engagement: it answers 202 and the connector follows Location until the operation answers 201 with both. The same Idempotency-Key never creates twice.',
     parameters: [
@@ -144,7 +155,7 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
         required: false,
         type: 'string',
         maxLength: 255,
-        'x-ms-summary': 'Idempotency key',
+        'x-ms-summary': 'Idempotency Key',
         description:
           'One value per logical referral (a GUID, e.g. the flow run id). Repeats with it answer the first outcome instead of creating again.',
       },
@@ -153,7 +164,7 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
         in: 'header',
         required: false,
         type: 'string',
-        'x-ms-summary': 'Wait for a shared referral',
+        'x-ms-summary': 'Wait for a Shared Referral',
         'x-ms-visibility': 'advanced',
         description:
           'wait=N (seconds, up to 60): answer 201 when the shared referral completes within N seconds.',
@@ -168,17 +179,14 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
     ],
     responses: {
       '201': {
-        description: 'The referral was created (Independent).',
-        schema: ref('Referral'),
+        description:
+          'Created: an Independent referral is the referral itself; a Shared one is the engagement with both referrals.',
+        schema: ref('CreatedReferral'),
         headers: location,
       },
       '202': {
-        description: 'A Shared referral is being created: poll Location.',
-        schema: ref('OperationRunning'),
-        headers: {
-          ...location,
-          'Retry-After': { type: 'integer', description: 'Seconds to wait before polling.' },
-        },
+        description: 'A Shared referral is being created: the connector polls Location.',
+        headers: { ...location, ...retryAfter },
       },
       '400': error('The referral is invalid: every problem is in details with its path.'),
       ...COMMON_ERRORS,
@@ -195,8 +203,9 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
   getReferral: {
     operationId: 'GetReferral',
     summary: 'Get a referral',
+    'x-ms-visibility': 'important',
     description: 'Reads a referral from Partner Center by its id.',
-    parameters: [pathParameter('id', 'The referral id.')],
+    parameters: [pathParameter('id', 'Referral Id', 'The referral id.')],
     responses: {
       '200': { description: 'The referral.', schema: ref('Referral') },
       '400': error('The id is not a GUID.'),
@@ -208,16 +217,15 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
   getReferralOperation: {
     operationId: 'GetReferralOperation',
     summary: 'Get a shared referral operation',
+    'x-ms-visibility': 'advanced',
     description:
       'The status of a Shared referral being created: 202 while running, 201 with both referrals when done, or the error that stopped it (send the same request again to finish it).',
-    parameters: [pathParameter('operationId', 'The operation id from the 202 answer.')],
+    parameters: [
+      pathParameter('operationId', 'Operation Id', 'The operation id from the 202 answer.'),
+    ],
     responses: {
       '201': { description: 'Done: both referrals.', schema: ref('SharedReferralOutcome') },
-      '202': {
-        description: 'Still running.',
-        schema: ref('OperationRunning'),
-        headers: { ...location, 'Retry-After': { type: 'integer' } },
-      },
+      '202': { description: 'Still running.', headers: { ...location, ...retryAfter } },
       ...COMMON_ERRORS,
       '404': error('There is no such operation.'),
       '502': error('A step kept failing at Partner Center.'),
@@ -226,16 +234,17 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
   getEngagement: {
     operationId: 'GetEngagement',
     summary: 'Get an engagement',
+    'x-ms-visibility': 'advanced',
     description:
       'The referrals of an engagement this gateway created, optionally with their current status.',
     parameters: [
-      pathParameter('engagementId', 'The engagement id.'),
+      pathParameter('engagementId', 'Engagement Id', 'The engagement id.'),
       {
         name: 'refresh',
         in: 'query',
         required: false,
         type: 'boolean',
-        'x-ms-summary': 'Read current status',
+        'x-ms-summary': 'Read Current Status',
         description: "true: also read each referral's current status from Partner Center.",
       },
     ],
@@ -254,10 +263,84 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
     parameters: [],
     responses: {
       '200': { description: 'Healthy.', schema: ref('Health') },
-      '503': { description: 'Unhealthy: the checks say why.', schema: ref('Health') },
+      '503': { description: 'Unhealthy: the checks say why (the same shape).' },
     },
   },
 };
+
+/** Words title case leaves in lower case (after the first). */
+export const SMALL_WORDS = new Set([
+  'a',
+  'an',
+  'and',
+  'as',
+  'at',
+  'by',
+  'for',
+  'in',
+  'of',
+  'on',
+  'or',
+  'the',
+  'to',
+  'with',
+]);
+
+/** `customerProfile` → `Customer Profile`: the title a flow maker sees for a property. */
+export function titleOf(name: string): string {
+  const words = name
+    .replace(/^@odata\./, 'OData ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[\s_.-]+/)
+    .filter(Boolean);
+  return words
+    .map((word, i) =>
+      i > 0 && SMALL_WORDS.has(word.toLowerCase())
+        ? word.toLowerCase()
+        : `${word[0]?.toUpperCase() ?? ''}${word.slice(1)}`,
+    )
+    .join(' ');
+}
+
+/** JavaScript's safe-integer bounds that zod writes for `.int()`: no limit a flow maker set. */
+const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Schemas as Power Platform reads them: `x-nullable` instead of a `null` type, an
+ * `x-ms-summary` and a description on every property, no ±2^53 bounds.
+ */
+export function forPowerPlatform(
+  definitions: Record<string, JsonSchema>,
+): Record<string, JsonSchema> {
+  const visit = (schema: JsonSchema, name?: string): JsonSchema => {
+    const out: JsonSchema = { ...schema };
+    if (Array.isArray(out.type)) {
+      const types = (out.type as string[]).filter((t) => t !== 'null');
+      if (types.length < (out.type as string[]).length) out['x-nullable'] = true;
+      out.type = types[0];
+    }
+    if (Math.abs(Number(out.minimum)) === SAFE_INTEGER) delete out.minimum;
+    if (Math.abs(Number(out.maximum)) === SAFE_INTEGER) delete out.maximum;
+    if (name !== undefined) {
+      out['x-ms-summary'] ??= titleOf(name);
+      out.description ??= `${titleOf(name)}.`;
+    }
+    if (out.properties) {
+      out.properties = Object.fromEntries(
+        Object.entries(out.properties as Record<string, JsonSchema>).map(([k, v]) => [
+          k,
+          visit(v, k),
+        ]),
+      );
+    }
+    if (out.items) out.items = visit(out.items as JsonSchema);
+    if (typeof out.additionalProperties === 'object') {
+      out.additionalProperties = visit(out.additionalProperties as JsonSchema);
+    }
+    return out;
+  };
+  return Object.fromEntries(Object.entries(definitions).map(([k, v]) => [k, visit(v)]));
+}
 
 export function apiDefinition(): Record<string, unknown> {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -277,7 +360,17 @@ export function apiDefinition(): Record<string, unknown> {
       description:
         "Create Partner Center referrals (sales leads and co-sell opportunities) through your organization's referral gateway: checked before anything is sent, never created twice.",
       version,
+      contact: {
+        name: '<your team>',
+        url: 'https://<your function app>.azurewebsites.net/api/health',
+        email: '<your team e-mail>',
+      },
     },
+    'x-ms-connector-metadata': [
+      { propertyName: 'Website', propertyValue: 'https://<your function app>.azurewebsites.net' },
+      { propertyName: 'Privacy policy', propertyValue: '<your privacy policy URL>' },
+      { propertyName: 'Categories', propertyValue: 'Sales and CRM' },
+    ],
     host: 'your-function-app.azurewebsites.net',
     basePath: '/api',
     schemes: ['https'],
@@ -294,19 +387,18 @@ export function apiDefinition(): Record<string, unknown> {
     },
     security: [{ oauth2_auth: [] }],
     paths,
-    definitions: {
+    definitions: forPowerPlatform({
       ReferralCreateRequest: definition(
         ReferralCreateRequestSchema,
         'input',
         example('seed-shared-referral.json'),
       ),
       Referral: definition(ReferralSchema, 'output', example('seed-referral-response.json')),
+      CreatedReferral: definition(CreatedReferralSchema, 'output'),
       SharedReferralOutcome: definition(SharedReferralOutcomeSchema, 'output'),
-      OperationRunning: definition(OperationRunningSchema, 'output'),
       EngagementMapping: definition(EngagementMappingSchema, 'output'),
       Health: definition(HealthSchema, 'output'),
-      ErrorEnvelope: definition(ErrorEnvelopeSchema, 'output'),
-    },
+    }),
   };
 }
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { EngagementMappingSchema, SharedReferralOutcomeSchema } from '../contract/engagement';
 import { ErrorEnvelopeSchema } from '../contract/errors';
+import { ReferralSchema } from '../contract/schema';
 
 export { EngagementMappingSchema, ErrorEnvelopeSchema, SharedReferralOutcomeSchema };
 
@@ -22,6 +23,21 @@ export const OperationRunningSchema = z
   .describe('A shared referral still being created.');
 
 export type OperationRunning = z.infer<typeof OperationRunningSchema>;
+
+/**
+ * What a create answers with 201, in one shape a flow can read either way: an Independent
+ * referral is the referral itself; a Shared one is the engagement with both referrals.
+ */
+export const CreatedReferralSchema = ReferralSchema.partial()
+  .extend({
+    operationId: z.string().optional().describe('Shared: the operation that created both.'),
+    engagementId: z.string().nullable().optional().describe('The engagement of the referral(s).'),
+    partnerReferral: ReferralSchema.optional().describe('Shared: your referral (step 1).'),
+    microsoftReferral: ReferralSchema.optional().describe(
+      'Shared: the connected referral for Microsoft (step 2).',
+    ),
+  })
+  .describe('The created referral (Independent), or both referrals of the engagement (Shared).');
 
 const CheckSchema = z.object({
   status: z.enum(['ok', 'failed']),

@@ -52,22 +52,14 @@ export function likelyMistakeFor(name: string, known: readonly string[]): string
     return known.find((k) => k.toLowerCase() === bare) ?? closestName(name, known);
   }
   const tolerance = name.length <= 4 ? 1 : 2;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
+  const { best, bestDistance } = nearest(name, known);
   if (best === undefined || bestDistance > tolerance || numberVariants(name, best))
     return undefined;
   return best;
 }
 
-/** The known name closest to `input`, if it is close enough to suggest. */
-export function closestName(input: string, known: readonly string[]): string | undefined {
+/** The known name fewest edits away from `input`, and how many. */
+function nearest(input: string, known: readonly string[]) {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
@@ -77,6 +69,11 @@ export function closestName(input: string, known: readonly string[]): string | u
       bestDistance = d;
     }
   }
-  const tolerance = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  return { best, bestDistance };
+}
+
+/** The known name closest to `input`, if it is close enough to suggest. */
+export function closestName(input: string, known: readonly string[]): string | undefined {
+  const { best, bestDistance } = nearest(input, known);
+  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
 }

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { ReferralSchema } from '../../shared/contract/schema';
 import { validateReferralCreateRequest } from '../../shared/contract/validate';
-import { API_DEFINITION, apiDefinition, apiDefinitionText } from '../../scripts/connector';
+import {
+  API_DEFINITION,
+  apiDefinition,
+  apiDefinitionText,
+  SMALL_WORDS,
+  titleOf,
+} from '../../scripts/connector';
 import { freePort } from '../../local/azurite';
 import { startHostProcess } from '../../local/host/launch';
 import { seedRequest, seedResponse } from '../support/seed';
@@ -119,4 +125,126 @@ test('the new fields are described; known values are dropdowns for requests, nev
   }
   expect(answer.properties?.direction?.enum).toBeUndefined();
   expect(answer.properties?.direction?.description).toMatch(/Incoming/);
+});
+
+describe('the Power Platform connector rules (the PowerPlatformConnectors swagger validator and certification checklist)', () => {
+  type Schema = Record<string, unknown> & {
+    properties?: Record<string, Schema>;
+    items?: Schema;
+    additionalProperties?: Schema | boolean;
+  };
+  type Parameter = Record<string, unknown> & { in: string; name: string };
+  type Operation = {
+    operationId: string;
+    parameters: Parameter[];
+    responses: Record<
+      string,
+      { schema?: unknown; headers?: Record<string, { description?: string }> }
+    >;
+    'x-ms-visibility'?: string;
+  };
+  const api = apiDefinition() as {
+    info: { contact?: Record<string, string> };
+    'x-ms-connector-metadata'?: { propertyName: string }[];
+    definitions: Record<string, Schema>;
+    paths: Record<string, Record<string, Operation>>;
+  };
+  const operations = Object.values(api.paths).flatMap((p) => Object.values(p));
+
+  /** Every property schema in the definitions, with its path. */
+  function properties(schema: Schema, path: string): [string, Schema][] {
+    const own = Object.entries(schema.properties ?? {}).flatMap(([name, child]) => [
+      [`${path}.${name}`, child] as [string, Schema],
+      ...properties(child, `${path}.${name}`),
+    ]);
+    const items = schema.items ? properties(schema.items, `${path}[]`) : [];
+    return [...own, ...items];
+  }
+  const allProperties = Object.entries(api.definitions).flatMap(([name, schema]) =>
+    properties(schema, name),
+  );
+
+  test('nullable values use x-nullable, never a null type (validator: type must be a string)', () => {
+    expect(allProperties.length).toBeGreaterThan(200);
+    const typed = allProperties.filter(([, s]) => Array.isArray(s.type) || s.type === 'null');
+    expect(typed.map(([path]) => path)).toEqual([]);
+    expect(
+      allProperties.some(([, s]) => s['x-ms-nullable'] !== undefined || s['x-nullable'] === true),
+    ).toBe(true);
+  });
+
+  test('every property has an x-ms-summary and a description (certification: what a flow maker sees)', () => {
+    const missing = allProperties.filter(
+      ([, s]) => typeof s['x-ms-summary'] !== 'string' || typeof s.description !== 'string',
+    );
+    expect(missing.map(([path]) => path)).toEqual([]);
+  });
+
+  test('parameter summaries are in title case (validator: x-ms-summary title case)', () => {
+    for (const parameter of operations.flatMap((o) => o.parameters)) {
+      const words = String(parameter['x-ms-summary']).split(' ');
+      words.forEach((word, i) => {
+        if (i > 0 && SMALL_WORDS.has(word)) return;
+        expect([parameter.name, word[0]]).toEqual([parameter.name, word[0]?.toUpperCase()]);
+      });
+    }
+    expect(titleOf('consentToToShareInfoWithOthers')).toBe('Consent to to Share Info with Others');
+  });
+
+  test('path parameters say how they are encoded (validator: x-ms-url-encoding)', () => {
+    const path = operations.flatMap((o) => o.parameters).filter((p) => p.in === 'path');
+    expect(path.length).toBe(3);
+    for (const parameter of path) expect(parameter['x-ms-url-encoding']).toBe('single');
+  });
+
+  test('every operation says how visible it is (validator: x-ms-visibility)', () => {
+    for (const operation of operations) {
+      expect([operation.operationId, operation['x-ms-visibility']]).toEqual([
+        operation.operationId,
+        expect.stringMatching(/^(important|advanced|internal)$/),
+      ]);
+    }
+  });
+
+  test('one response schema per operation, and every header described (validator)', () => {
+    for (const operation of operations) {
+      const withSchema = Object.values(operation.responses).filter((r) => r.schema !== undefined);
+      expect([operation.operationId, withSchema.length]).toEqual([operation.operationId, 1]);
+      for (const response of Object.values(operation.responses)) {
+        for (const header of Object.values(response.headers ?? {})) {
+          expect(typeof header.description).toBe('string');
+        }
+      }
+    }
+  });
+
+  test('contact and connector metadata are there (certification checklist)', () => {
+    expect(api.info.contact).toMatchObject({
+      name: expect.any(String),
+      url: expect.any(String),
+      email: expect.any(String),
+    });
+    expect(api['x-ms-connector-metadata']?.map((m) => m.propertyName)).toEqual([
+      'Website',
+      'Privacy policy',
+      'Categories',
+    ]);
+  });
+
+  test('no ±2^53 bounds leak from the integer types (validator: minimum/maximum)', () => {
+    const text = JSON.stringify(api);
+    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+  });
+
+  test('no static secret in the connection: no function key policy, no stackOwner', () => {
+    const properties = readFileSync(join(ROOT, 'infra', 'connector', 'apiProperties.json'), 'utf8');
+    expect(properties).not.toMatch(/x-functions-key|policyTemplateInstances|stackOwner/);
+  });
+
+  test('the create answer holds both shapes: an Independent referral and a Shared outcome', () => {
+    const created = api.definitions.CreatedReferral as Schema;
+    for (const field of ['id', 'status', 'engagementId', 'partnerReferral', 'microsoftReferral']) {
+      expect(created.properties).toHaveProperty(field);
+    }
+  });
 });

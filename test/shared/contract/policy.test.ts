@@ -1,16 +1,9 @@
 import { loadSettings } from '../../../shared/config';
 import { ConfigurationError } from '../../../shared/config';
 import { DEFAULT_POLICY } from '../../../shared/contract/policy';
+import { minimalSettings } from '../../support/settings';
 
-const base = {
-  PARTNER_CENTER_TENANT_ID: 't',
-  PARTNER_CENTER_CLIENT_ID: 'c',
-  PARTNER_CENTER_CLIENT_SECRET: 's',
-  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-  TOKEN_CACHE_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-  AUTH_ISSUER: 'https://login.microsoftonline.com/t/v2.0',
-  AUTH_CLIENT_ID: '3c1f9a52-7d4e-4b8a-9e0f-5a6b7c8d9e01',
-};
+const base = minimalSettings;
 
 test('REFERRAL_POLICY is the defaults unless set, and its values over them when set', () => {
   expect(loadSettings(base).REFERRAL_POLICY).toEqual(DEFAULT_POLICY);
