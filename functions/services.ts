@@ -87,6 +87,12 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     tokens,
     idempotency: new IdempotencyStore(tableClient(settings, settings.IDEMPOTENCY_TABLE)),
     idempotencyPolicy: idempotencyPolicyFrom(settings),
+    stepRetry: {
+      maxAttempts: settings.SHARED_STEP_MAX_ATTEMPTS,
+      firstDelayMs: settings.SHARED_STEP_RETRY_MS,
+      // Doubling from the first wait, never more than a minute apart (or the first, if longer).
+      maxDelayMs: Math.max(settings.SHARED_STEP_RETRY_MS, 60000),
+    },
     engagements: new EngagementStore(tableClient(settings, settings.ENGAGEMENT_TABLE)),
     callers: callerAuthenticator(settings, overrides.fetch),
   };

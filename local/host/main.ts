@@ -1,6 +1,6 @@
 /**
  * The local Functions host as a process (what `func start` is for machines with Core Tools):
- *   tsx test/local/host/main.ts [--app <folder>] [--port 7071] [--task-hub <name>]
+ *   tsx local/host/main.ts [--app <folder>] [--port 7071] [--task-hub <name>]
  * Settings come from the environment, then from local.settings.json's `Values` (the environment
  * wins). When started with an IPC channel it reports `{ event: 'ready', ... }` to its parent.
  * SIGINT/SIGTERM stop it cleanly.

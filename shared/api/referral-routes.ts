@@ -27,7 +27,8 @@ export type OrchestrationsFor = (context: InvocationContext) => Orchestrations;
 export function createReferralRoute(orchestrationsFor: OrchestrationsFor): GatewayHandler {
   return async (request, { correlationId, log, context, caller, services, link }) => {
     const body = await readJsonBody(request);
-    const { settings, partnerCenter, idempotency, idempotencyPolicy, engagements } = services();
+    const { settings, partnerCenter, idempotency, idempotencyPolicy, engagements, stepRetry } =
+      services();
     const validated = validateReferralCreateRequest(body, settings.REFERRAL_POLICY);
     if (!validated.ok) throw new Failure('invalidRequest', validated.error.error);
     const key = idempotencyKeyFor(request.headers.get(IDEMPOTENCY_KEY_HEADER), validated.value);
@@ -49,11 +50,7 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
         ...callerRecord(caller),
         correlationId,
         acceptedAt: new Date(),
-        retry: {
-          maxAttempts: settings.SHARED_STEP_MAX_ATTEMPTS,
-          firstDelayMs: settings.SHARED_STEP_RETRY_MS,
-          maxDelayMs: Math.max(settings.SHARED_STEP_RETRY_MS, 60000),
-        },
+        retry: stepRetry,
       });
       const answer = await followOperation(
         orchestrations,

@@ -10,6 +10,7 @@ import type { EngagementStore } from '../adapters/storage/engagement-store';
 import type { IdempotencyStore } from '../adapters/storage/idempotency-store';
 import type { Settings } from '../config';
 import type { IdempotencyPolicy } from './create-referral';
+import type { StepRetryPolicy } from './shared-referral/flow';
 
 export interface Services {
   settings: Settings;
@@ -17,6 +18,8 @@ export interface Services {
   tokens: PartnerCenterTokenProvider;
   idempotency: IdempotencyStore;
   idempotencyPolicy: IdempotencyPolicy;
+  /** How a shared referral's steps are tried again. */
+  stepRetry: StepRetryPolicy;
   engagements: EngagementStore;
   /** Proves who is calling (Entra ID tokens, or no one with AUTH_MODE none). */
   callers: CallerAuthenticator;
