@@ -440,6 +440,8 @@ export const ReferralSchema = z.looseObject({
       relatedReferrals: maybe(z.looseObject({ uri: z.string(), method: z.string() })),
       self: maybe(z.looseObject({ uri: z.string(), method: z.string() })),
     }),
+  ).describe(
+    "In the gateway's answers: its own link to the referral (self); Partner Center's links, which point at Partner Center, are not passed on.",
   ),
 });
 

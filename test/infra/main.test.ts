@@ -256,3 +256,10 @@ test('the deployer, when named, may manage the secrets and write the token cache
   expect(granted.some((id) => id.includes('storageTableDataContributor'))).toBe(true);
   expect(roles.storageTableDataContributor).toBe('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3');
 });
+
+test('the app is created after its role assignments, so its first start can read Key Vault', () => {
+  const app = main.resources.find((r) => r.name === 'function-app') as Resource & {
+    dependsOn: string[];
+  };
+  expect(app.dependsOn.some((d) => d.includes("'role-assignments'"))).toBe(true);
+});
