@@ -1,6 +1,6 @@
 /** The sandbox must behave like the documented service, or the gateway's tests prove nothing. */
 import { randomUUID } from 'node:crypto';
-import { independentSeedRequest, seedRequest } from '../support/seed';
+import { independentSeedRequest, microsoftSample, seedRequest } from '../support/seed';
 import { startLocalPartnerCenter, type LocalPartnerCenter } from '../../local/stand-ins';
 
 let local: LocalPartnerCenter;
@@ -262,3 +262,20 @@ test('faults are injected a chosen number of times, also over HTTP', async () =>
   local.sandbox.injectFault({ fault: { kind: 'drop' }, times: 1 });
   await expect(create(independentSeedRequest())).rejects.toThrow();
 });
+
+test.each(['create-shared-2019.request.json', 'create-private-deal-current.reconstructed.json'])(
+  'takes the published request %s as sent, answering like the published responses',
+  async (file) => {
+    const { status, body } = await create(microsoftSample(file));
+    expect(status).toBe(201);
+    expect(body).toMatchObject({
+      id: expect.any(String),
+      engagementId: expect.any(String),
+      direction: 'Outgoing',
+      eTag: expect.any(String),
+      links: { self: { method: 'GET' } },
+    });
+    // The current example's PascalCase consent flags are stored under their camelCase names.
+    expect(Object.keys(body.consent as object).every((k) => /^[a-z]/.test(k))).toBe(true);
+  },
+);
