@@ -132,22 +132,25 @@ export async function createReferralOnce(
       }
       throw error;
     }
-    await recordOwner(referral);
     const outcome = {
       status: 201,
       body: referral,
       referralId: referral.id,
       ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
     };
-    try {
-      if (!(await idempotency.complete(record, outcome))) {
-        log.warn('idempotency.completedElsewhere', { referralId: referral.id });
+    const recordOutcome = async () => {
+      try {
+        if (!(await idempotency.complete(record, outcome))) {
+          log.warn('idempotency.completedElsewhere', { referralId: referral.id });
+        }
+      } catch {
+        // The referral exists; the caller must hear so. A repeat re-sends the same request-id,
+        // which Partner Center answers with this same referral.
+        log.error('idempotency.outcomeNotRecorded', { referralId: referral.id });
       }
-    } catch {
-      // The referral exists; the caller must hear so. A repeat re-sends the same request-id,
-      // which Partner Center answers with this same referral.
-      log.error('idempotency.outcomeNotRecorded', { referralId: referral.id });
-    }
+    };
+    // Two independent writes: side by side, so the answer waits for one round trip, not two.
+    await Promise.all([recordOwner(referral), recordOutcome()]);
     return { status: 201, referral, replayed: false };
   };
 
