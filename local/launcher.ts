@@ -95,7 +95,7 @@ export interface LocalProduct {
 }
 
 /** The settings the app needs to use the stand-ins as Partner Center and Entra ID. */
-function standInSettings(local: LocalPartnerCenter, auth: 'entra' | 'none') {
+export function standInSettings(local: LocalPartnerCenter, auth: 'entra' | 'none') {
   return {
     ...partnerCenterSettings(local),
     // Real credentials in local.settings.json must not mix with the stand-ins'.

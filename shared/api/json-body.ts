@@ -158,8 +158,3 @@ function pathOf(levels: Level[]): string {
     '$',
   );
 }
-
-/** How deep objects and arrays nest in JSON text (strings skipped), counted up to past `limit`. */
-export function nestingDepth(text: string, limit: number): number {
-  return nesting(text, limit).depth;
-}

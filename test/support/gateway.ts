@@ -16,11 +16,8 @@ import { ROUTES, type NamedRoute } from '../../shared/api/route-table';
 import { fetchNetworkModule } from '../../shared/adapters/partner-center/msal-network';
 import type { Services } from '../../shared/application/services';
 import { loadSettings } from '../../shared/config';
-import {
-  partnerCenterSettings,
-  startLocalPartnerCenter,
-  type LocalPartnerCenter,
-} from '../../local/stand-ins';
+import { standInSettings } from '../../local/launcher';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from '../../local/stand-ins';
 import { OrchestrationsStub } from './orchestrations-stub';
 
 export interface Answer {
@@ -63,15 +60,13 @@ export function gatewayEnv(
   const connectionString = extra.AzureWebJobsStorage ?? process.env.TEST_TABLES_CONNECTION_STRING;
   if (!connectionString) throw new Error('Azurite is not running (jest globalSetup)');
   return {
-    ...partnerCenterSettings(local),
+    // The sandbox is the upstream, so running without caller authentication is allowed; the
+    // caller tests and the end-to-end tests use Entra tokens.
+    ...standInSettings(local, 'none'),
     AzureWebJobsStorage: connectionString,
     TOKEN_CACHE_TABLE: `tokens${unique()}`,
     IDEMPOTENCY_TABLE: `idem${unique()}`,
     ENGAGEMENT_TABLE: `eng${unique()}`,
-    TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    // The sandbox is the upstream, so running without caller authentication is allowed; the
-    // caller tests and the end-to-end tests use Entra tokens.
-    AUTH_MODE: 'none',
     ...extra,
   };
 }

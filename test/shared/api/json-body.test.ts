@@ -1,5 +1,5 @@
 import { HttpRequest } from '@azure/functions';
-import { nestingDepth, readJsonBody } from '../../../shared/api/json-body';
+import { nesting, readJsonBody } from '../../../shared/api/json-body';
 import { answerOf } from '../../support/answer-of';
 
 /** An array nested `levels` deep. */
@@ -81,7 +81,7 @@ test('nesting deeper than the cap is refused before parsing; strings do not coun
   await expect(
     readJsonBody(request(brackets, { 'content-type': 'application/json' })),
   ).resolves.toEqual(JSON.parse(brackets));
-  expect(nestingDepth(`${'['.repeat(32)}${']'.repeat(32)}`, 32)).toBe(32);
+  expect(nesting(`${'['.repeat(32)}${']'.repeat(32)}`, 32)).toEqual({ depth: 32 });
 });
 
 test('the refusal says where the nesting went too deep, without parsing the body', async () => {

@@ -5,15 +5,11 @@ import {
 import { validateReferralCreateRequest } from '../../../../shared/contract/validate';
 import type { ReferralCreateRequest } from '../../../../shared/contract/schema';
 import { PartnerCenterTokenProvider } from '../../../../shared/adapters/partner-center/token-provider';
-import { fetchNetworkModule } from '../../../../shared/adapters/partner-center/msal-network';
 import { independentSeedRequest } from '../../../support/seed';
-import {
-  PARTNER_CENTER_SCOPE,
-  startLocalPartnerCenter,
-  type LocalPartnerCenter,
-} from '../../../../local/stand-ins';
+import { startLocalPartnerCenter, type LocalPartnerCenter } from '../../../../local/stand-ins';
 import { PartnerCenterError } from '../../../../shared/adapters/partner-center/errors';
 import { answerOf } from '../../../support/answer-of';
+import { standInTokenOptions } from '../../../support/stand-in-tokens';
 
 let local: LocalPartnerCenter;
 let events: AttemptEvent[];
@@ -29,13 +25,8 @@ beforeEach(() => {
 
 function tokenProvider() {
   return new PartnerCenterTokenProvider({
-    clientId: local.clientId,
-    tenantId: local.identity.tenantId,
-    authorityHost: local.identity.authorityHost,
-    credential: { kind: 'secret', secret: local.clientSecret },
-    scopes: [PARTNER_CENTER_SCOPE],
+    ...standInTokenOptions(local),
     initialRefreshToken: local.identity.issueRefreshToken(local.clientId),
-    networkClient: fetchNetworkModule(local.fetch),
   });
 }
 

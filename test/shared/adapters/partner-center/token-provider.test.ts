@@ -21,6 +21,7 @@ import {
 } from '../../../../local/stand-ins';
 import { testTable } from '../../../support/tables';
 import { answerOf } from '../../../support/answer-of';
+import { standInTokenOptions } from '../../../support/stand-in-tokens';
 
 let local: LocalPartnerCenter;
 let table: TableClient;
@@ -40,17 +41,12 @@ const refreshes = () => local.identity.tokenRequests.refresh_token ?? 0;
 
 function provider(options: Partial<TokenProviderOptions> = {}): PartnerCenterTokenProvider {
   return new PartnerCenterTokenProvider({
-    clientId: local.clientId,
-    tenantId: local.identity.tenantId,
-    authorityHost: local.identity.authorityHost,
-    credential: { kind: 'secret', secret: local.clientSecret },
-    scopes: [PARTNER_CENTER_SCOPE],
+    ...standInTokenOptions(local),
     cachePlugin: new TableTokenCachePlugin(
       table,
       { partitionKey: 'tenant', rowKey: 'client' },
       CACHE_KEYS,
     ),
-    networkClient: fetchNetworkModule(local.fetch),
     ...options,
   });
 }
