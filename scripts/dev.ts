@@ -67,14 +67,19 @@ async function main(): Promise<void> {
   const ownAzurite = !storage || /UseDevelopmentStorage=true/i.test(storage);
 
   let product: LocalProduct | undefined;
+  let stopping = false;
   const shutdown = async (code: number) => {
+    // Ctrl-C reaches us twice (from the terminal and relayed by tsx): stop once, and never let
+    // the second signal end the process before Azurite and the host are stopped.
+    if (stopping) return;
+    stopping = true;
     process.stdout.write('\nStopping...\n');
     await product?.stop();
     rmSync(factsFile, { force: true });
     process.exit(code);
   };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
 
   try {
     product = await launchLocalProduct({

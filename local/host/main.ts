@@ -55,15 +55,19 @@ async function main(): Promise<void> {
     systemKey: host.systemKey,
     durableRpcUrl: host.durableRpcUrl,
   });
+  let stopping = false;
   const stop = () => {
+    // A repeated signal must not end the process before the host has stopped in order.
+    if (stopping) return;
+    stopping = true;
     host.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  process.once('disconnect', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop);
 }
 
 main().catch((error: unknown) => {
