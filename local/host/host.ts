@@ -18,6 +18,7 @@ import {
 } from './core-api';
 import { durableApi, durableClientData } from './durable/client-api';
 import { DurableEngine, type FunctionRunner } from './durable/engine';
+import { Delivery, type QueueModel } from './durable/queues';
 import { TaskHubStore } from './durable/task-hub';
 import { byPrecedence, matchRoute, parseRoute, type Route } from './routes';
 import { errorMessage, invoke } from './worker';
@@ -29,6 +30,8 @@ export interface LocalHostOptions {
   /** Overrides host.json's hub name (tests run several hosts against one Azurite). */
   taskHub?: string;
   storageConnectionString: string;
+  /** Deliver the Durable engine's messages as the Azure Storage provider does (default: at once). */
+  queues?: QueueModel;
   /** Where log lines go (default: stdout). */
   log?: (line: string) => void;
 }
@@ -114,6 +117,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const engine = new DurableEngine(
     new TaskHubStore(options.storageConnectionString, hubName),
     runner,
+    new Delivery(options.queues),
   );
 
   const httpFunctions = [...core.functions.values()].filter(

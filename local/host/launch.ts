@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { QueueModel } from './durable/queues';
 import type { HostFunction } from './host';
 
 export interface HostProcessOptions {
@@ -12,6 +13,8 @@ export interface HostProcessOptions {
   port: number;
   env: Record<string, string>;
   taskHub?: string;
+  /** Durable messages delivered with production's delays, scaled (default: at once). */
+  queues?: QueueModel;
   /** Extra Node.js flags for the host process (e.g. --cpu-prof to profile it). */
   execArgv?: string[];
   /** Receives the host's output lines (default: passed through to this process). */
@@ -38,6 +41,10 @@ const MAIN = join(__dirname, 'main.ts');
 export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
   const args = ['--app', options.appRoot, '--port', String(options.port)];
   if (options.taskHub) args.push('--task-hub', options.taskHub);
+  if (options.queues) {
+    args.push('--queue-scale', String(options.queues.scale));
+    args.push('--duplicate-activities', String(options.queues.duplicateActivities));
+  }
   const piped = options.output !== undefined;
   const recent: string[] = [];
   const child = fork(MAIN, args, {

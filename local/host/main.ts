@@ -1,6 +1,9 @@
 /**
  * The local Functions host as a process (what `func start` is for machines with Core Tools):
  *   tsx local/host/main.ts [--app <folder>] [--port 7071] [--task-hub <name>]
+ *     [--queue-scale 0.01 [--duplicate-activities 0.1]]
+ * `--queue-scale` delivers Durable messages with the Azure Storage provider's delays, scaled
+ * (see durable/queues.ts); `--duplicate-activities` is the chance an activity runs twice at once.
  * Settings come from the environment, then from local.settings.json's `Values` (the environment
  * wins). When started with an IPC channel it reports `{ event: 'ready', ... }` to its parent.
  * SIGINT/SIGTERM stop it cleanly.
@@ -16,6 +19,8 @@ async function main(): Promise<void> {
       app: { type: 'string', default: '.' },
       port: { type: 'string', default: '7071' },
       'task-hub': { type: 'string' },
+      'queue-scale': { type: 'string' },
+      'duplicate-activities': { type: 'string' },
     },
   });
   const appRoot = resolve(values.app);
@@ -37,6 +42,17 @@ async function main(): Promise<void> {
     port: Number(values.port),
     storageConnectionString: storage,
     ...(values['task-hub'] ? { taskHub: values['task-hub'] } : {}),
+    ...(values['queue-scale']
+      ? {
+          queues: {
+            scale: fraction(values['queue-scale'], '--queue-scale'),
+            duplicateActivities: fraction(
+              values['duplicate-activities'] ?? '0',
+              '--duplicate-activities',
+            ),
+          },
+        }
+      : {}),
   });
   process.stdout.write(
     `Local Functions host on ${host.url} (task hub ${host.hubName}, ${host.resumedInstances} instance(s) resumed)\n`,
@@ -68,6 +84,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('disconnect', stop);
+}
+
+function fraction(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    throw new Error(`${option} takes a number from 0 to 1, not '${text}'`);
+  }
+  return value;
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,12 @@
 /**
  * The Durable extension's HTTP API, as the `durable-functions` client (`df.getClient`) calls it
- * through `rpcBaseUrl`: start, status (one or many), raise event, terminate, purge. Anything else
- * the client can ask for answers 501, naming it.
+ * through `rpcBaseUrl`: start, status (one or many), raise event, terminate, purge, answered as
+ * the extension's HttpApiHandler answers. What the client can ask for but this host does not do
+ * (suspend, resume, rewind, restart, entities) answers 501, naming it; anything else 404.
  */
+import { HistoryEventType } from 'durable-functions/lib/src/history/HistoryEventType';
 import { InstanceConflict, UnknownOrchestrator, type DurableEngine } from './engine';
+import { invalidInstanceId } from './extension-rules';
 import { isRunning, type InstanceState } from './task-hub';
 
 export interface ApiAnswer {
@@ -65,15 +68,60 @@ function statusBody(state: InstanceState, history?: Record<string, unknown>[], s
     output: state.output,
     createdTime: state.createdTime,
     lastUpdatedTime: state.lastUpdatedTime,
-    // The documented API says `historyEvents`; the JavaScript client reads `history`.
-    ...(history ? { historyEvents: history, history } : {}),
+    // As the extension names it (the JavaScript client's `history` property stays empty there).
+    ...(history ? { historyEvents: history } : {}),
   };
+}
+
+/**
+ * The history as the HTTP API shows it (the "Get instance status" reference): event types by
+ * name, no replay bookkeeping (OrchestratorStarted/Completed), each task's scheduling folded into
+ * its outcome (FunctionName, ScheduledTime), and results and inputs only with showHistoryOutput.
+ */
+export function historyEvents(
+  history: Record<string, unknown>[],
+  showOutput: boolean,
+): Record<string, unknown>[] {
+  const scheduled = new Map<unknown, Record<string, unknown>>();
+  const shown: Record<string, unknown>[] = [];
+  for (const { EventType, EventId, IsPlayed: _played, ...fields } of history) {
+    const type = EventType as HistoryEventType;
+    if (type === HistoryEventType.OrchestratorStarted) continue;
+    if (type === HistoryEventType.OrchestratorCompleted) continue;
+    if (type === HistoryEventType.TaskScheduled) {
+      scheduled.set(EventId, fields);
+      continue;
+    }
+    const event: Record<string, unknown> = { EventType: HistoryEventType[type], ...fields };
+    if (type === HistoryEventType.ExecutionStarted) {
+      event.FunctionName = event.Name;
+      delete event.Name;
+    }
+    if (type === HistoryEventType.TaskCompleted || type === HistoryEventType.TaskFailed) {
+      const task = scheduled.get(event.TaskScheduledId);
+      event.FunctionName = task?.Name;
+      event.ScheduledTime = task?.Timestamp;
+      delete event.TaskScheduledId;
+    }
+    if (!showOutput) {
+      delete event.Input;
+      delete event.Result;
+    }
+    shown.push(event);
+  }
+  return shown;
 }
 
 const notSupported = (what: string): ApiAnswer => ({
   status: 501,
   body: { message: `${what} is not supported by the local host` },
 });
+
+/** What the extension's HttpApiHandler answers for a route it does not have. */
+const NOT_FOUND: ApiAnswer = { status: 404 };
+
+/** Routes of the extension's API that this host does not serve. */
+const UNSUPPORTED_ACTIONS = new Set(['suspend', 'resume', 'rewind', 'restart']);
 
 /** `path` is relative to the API's base, e.g. `instances/abc/terminate`. */
 export async function durableApi(
@@ -88,24 +136,33 @@ export async function durableApi(
 
   if (resource === 'orchestrators' && method === 'POST' && id) {
     if (query.get('version')) return notSupported('Orchestration versions');
-    const instanceId = action ?? crypto.randomUUID().replace(/-/g, '');
+    // More path segments than the id: an id with a '/', which the extension refuses.
+    const instanceId = parts.length > 3 ? parts.slice(2).join('/') : action;
+    const invalid = instanceId === undefined ? undefined : invalidInstanceId(instanceId);
+    if (invalid) return { status: 400, body: { message: invalid } };
     const input = jsonOrUndefined(body);
     if (input === INVALID) {
       return { status: 400, body: { message: 'The orchestration input is not valid JSON.' } };
     }
     try {
-      const state = await engine.startNew(id, instanceId, input);
+      const state = await engine.startNew(
+        id,
+        instanceId ?? crypto.randomUUID().replace(/-/g, ''),
+        input,
+      );
       return { status: 202, body: { id: state.instanceId } };
     } catch (error) {
+      // StartNewAsync throws InvalidOperationException, which HttpApiHandler does not catch.
       if (error instanceof InstanceConflict)
-        return { status: 409, body: { message: error.message } };
+        return { status: 500, body: { message: error.message } };
       if (error instanceof UnknownOrchestrator)
         return { status: 400, body: { message: error.message } };
       throw error;
     }
   }
 
-  if (resource !== 'instances') return notSupported(`${method} ${path}`);
+  if (resource === 'entities') return notSupported('Durable entities');
+  if (resource !== 'instances') return NOT_FOUND;
 
   if (!id) {
     const statuses = query.get('runtimeStatus')?.split(',').filter(Boolean);
@@ -119,20 +176,24 @@ export async function durableApi(
     );
     if (method === 'GET') return { status: 200, body: matching.map((s) => statusBody(s)) };
     if (method === 'DELETE') {
+      // The purge by time range (the client always sends createdTimeFrom) deletes what matches.
       let deleted = 0;
-      for (const s of matching.filter((m) => !isRunning(m.runtimeStatus))) {
+      for (const s of matching) {
         if (await engine.purge(s.instanceId)) deleted++;
       }
-      return deleted > 0 ? { status: 200, body: { instancesDeleted: deleted } } : { status: 404 };
+      return deleted > 0 ? { status: 200, body: { instancesDeleted: deleted } } : NOT_FOUND;
     }
-    return notSupported(`${method} instances`);
+    return NOT_FOUND;
   }
 
   if (!action) {
     const state = await engine.status(id);
     if (method === 'GET') {
-      if (!state) return { status: 404 };
-      const history = query.get('showHistory') === 'true' ? await engine.history(id) : undefined;
+      if (!state) return NOT_FOUND;
+      const history =
+        query.get('showHistory') === 'true'
+          ? historyEvents(await engine.history(id), query.get('showHistoryOutput') === 'true')
+          : undefined;
       const running = isRunning(state.runtimeStatus);
       return {
         status: running ? 202 : 200,
@@ -140,16 +201,12 @@ export async function durableApi(
       };
     }
     if (method === 'DELETE') {
-      if (!state) return { status: 404 };
-      if (isRunning(state.runtimeStatus)) {
-        return {
-          status: 400,
-          body: { message: `The instance ${id} is still running; terminate it first.` },
-        };
-      }
+      // DurableTask.AzureStorage purges one instance whatever its status, running included.
+      if (!state) return NOT_FOUND;
       await engine.purge(id);
       return { status: 200, body: { instancesDeleted: 1 } };
     }
+    return NOT_FOUND;
   }
 
   if (method === 'POST' && action === 'raiseEvent' && eventName) {
@@ -163,7 +220,10 @@ export async function durableApi(
     const reason = query.get('reason') ?? '';
     return sentAnswer(await engine.send(id, { kind: 'terminate', reason }));
   }
-  return notSupported(`${method} instances/{id}${action ? `/${action}` : ''}`);
+  if (method === 'POST' && UNSUPPORTED_ACTIONS.has(action)) {
+    return notSupported(`POST instances/{id}/${action}`);
+  }
+  return NOT_FOUND;
 }
 
 const INVALID = Symbol('invalid JSON');

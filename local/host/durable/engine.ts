@@ -4,14 +4,24 @@
  * the engine records them as events, runs the activities through their function (the library's
  * own wrappers), and calls the orchestrator again with the outcome, until it is done. Retries of
  * `callActivityWithRetry` are the extension's job, as in Azure: failed attempt, timer, attempt.
+ * The extension's rules hold (extension-rules.ts): the custom status limit, replays that must
+ * schedule what the history says, activity failures as the orchestrator receives them.
  *
  * State lives in the task hub store, so a restarted host resumes every running instance: pending
- * activities are run again (at least once, as in Azure) and due timers fire.
+ * activities are run again (at least once, as in Azure) and due timers fire. With a queue model
+ * (queues.ts) messages arrive with the Azure Storage provider's delays and duplicates.
  */
 import { HistoryEventType } from 'durable-functions/lib/src/history/HistoryEventType';
 import { ActionType } from 'durable-functions/lib/src/actions/ActionType';
 import { NotSupportedByLocalHost, type RegisteredFunction, type TypedData } from '../core-api';
 import { errorMessage, fromTypedData, type InvocationOutcome } from '../worker';
+import {
+  activityFailure,
+  customStatusTooLarge,
+  replayDivergence,
+  type ScheduledTask,
+} from './extension-rules';
+import { Delivery } from './queues';
 import {
   isRunning,
   type ActivityCall,
@@ -62,17 +72,25 @@ export class UnknownOrchestrator extends Error {}
 export class DurableEngine {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Deliveries waiting for their queue's poll. */
+  private readonly waiting = new Set<NodeJS.Timeout>();
   private readonly running = new Set<string>();
   private stopped = false;
 
   constructor(
     private readonly store: TaskHubStore,
     private readonly functions: FunctionRunner,
+    private readonly delivery: Delivery = new Delivery(undefined),
   ) {}
 
-  /** Resumes every instance that was running when the host stopped. */
+  /**
+   * Resumes every instance that was running when the host stopped. With a queue model, as after
+   * a crash in Azure: orchestrations once the dead host's lease has expired, activities it had
+   * taken once their messages' visibility timeout has passed.
+   */
   async resume(): Promise<number> {
     const states = (await this.store.list()).filter((s) => isRunning(s.runtimeStatus));
+    const lease = this.delivery.leaseDelay();
     for (const state of states) {
       const loaded = await this.store.load(state.instanceId);
       if (!loaded) continue;
@@ -80,9 +98,14 @@ export class DurableEngine {
         loaded.inbox.map((m) => ('eventId' in m.message ? m.message.eventId : -1)),
       );
       for (const work of loaded.state.pending) {
-        if (!answered.has(work.eventId)) this.dispatch(state.instanceId, work);
+        if (answered.has(work.eventId)) continue;
+        const delay =
+          work.kind === 'activity'
+            ? this.delivery.redeliveryDelay(Date.parse(work.sentAt ?? state.lastUpdatedTime))
+            : lease;
+        this.later(delay, () => this.dispatch(state.instanceId, work, true));
       }
-      if (loaded.inbox.length > 0) this.schedule(state.instanceId);
+      if (loaded.inbox.length > 0) this.later(lease, () => this.schedule(state.instanceId));
     }
     return states.length;
   }
@@ -91,6 +114,23 @@ export class DurableEngine {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    for (const timer of this.waiting) clearTimeout(timer);
+    this.waiting.clear();
+  }
+
+  /** Runs `work` after `ms` (at once when 0), unless the host stops first. */
+  private later(ms: number, work: () => void): void {
+    if (ms <= 0) return work();
+    const timer = setTimeout(() => {
+      this.waiting.delete(timer);
+      if (!this.stopped) work();
+    }, ms);
+    this.waiting.add(timer);
+  }
+
+  /** An orchestration has a message: it runs once the control queue is polled. */
+  private wake(instanceId: string): void {
+    this.later(this.delivery.orchestratorDelay(), () => this.schedule(instanceId));
   }
 
   /** Settles when no episode is running or queued (for an orderly shutdown). */
@@ -128,10 +168,11 @@ export class DurableEngine {
       lastUpdatedTime: now,
       nextEventId: 0,
       actionsScheduled: 0,
+      scheduled: [],
       pending: [],
     };
     await this.store.create(state);
-    this.schedule(instanceId);
+    this.wake(instanceId);
     return state;
   }
 
@@ -153,7 +194,7 @@ export class DurableEngine {
     if (!state) return undefined;
     if (!isRunning(state.runtimeStatus)) return state.runtimeStatus;
     await this.store.send(instanceId, message);
-    this.schedule(instanceId);
+    this.wake(instanceId);
     return state.runtimeStatus;
   }
 
@@ -186,7 +227,13 @@ export class DurableEngine {
   private async episode(instanceId: string): Promise<void> {
     if (this.stopped) return;
     const loaded = await this.store.load(instanceId);
-    if (!loaded || loaded.inbox.length === 0) return;
+    if (!loaded) {
+      // Purged while it ran: answers that arrive later are dropped, as the provider drops
+      // messages for an instance that no longer exists.
+      await this.store.purge(instanceId);
+      return;
+    }
+    if (loaded.inbox.length === 0) return;
     const { state, history, inbox } = loaded;
     if (!isRunning(state.runtimeStatus)) {
       // Late answers for an instance that has ended are dropped.
@@ -199,6 +246,7 @@ export class DurableEngine {
       return;
     }
     const next: InstanceState = { ...state, pending: [...state.pending] };
+    if (state.scheduled) next.scheduled = [...state.scheduled];
     const now = new Date();
     const events: Record<string, unknown>[] = [
       event(HistoryEventType.OrchestratorStarted, -1, now),
@@ -300,6 +348,7 @@ export class DurableEngine {
     events.push(event(HistoryEventType.OrchestratorCompleted, -1, now));
     // An ended instance waits for nothing more.
     const running = isRunning(next.runtimeStatus);
+    for (const work of added) if (work.kind === 'activity') work.sentAt = now.toISOString();
     next.pending = running ? [...next.pending, ...added] : [];
     next.lastUpdatedTime = now.toISOString();
     await this.store.commit(
@@ -357,6 +406,20 @@ export class DurableEngine {
       if (at < 0) return fail(`Orchestrator function '${state.name}' failed: ${message}`);
       answer = JSON.parse(message.slice(at + OUT_OF_PROC_DATA.length)) as OrchestratorAnswer;
     }
+    const actions = answer.actions.flat();
+    const replayed = actions.flatMap(scheduledBy);
+    if (next.scheduled) {
+      // An orchestrator that failed part-way scheduled only what came before its failure.
+      const recorded =
+        answer.error !== undefined ? next.scheduled.slice(0, replayed.length) : next.scheduled;
+      const diverged = replayDivergence(recorded, replayed);
+      if (diverged) return fail(diverged);
+    }
+    const tooLarge = customStatusTooLarge(answer.customStatus);
+    if (tooLarge) {
+      next.customStatus = null;
+      return fail(`Orchestrator function '${state.name}' failed: ${tooLarge}`);
+    }
     next.customStatus = answer.customStatus ?? null;
     if (answer.error !== undefined) {
       return fail(`Orchestrator function '${state.name}' failed: ${answer.error}`);
@@ -371,7 +434,7 @@ export class DurableEngine {
       return;
     }
     next.runtimeStatus = 'Running';
-    const actions = answer.actions.flat();
+    const record = (task: ScheduledTask) => next.scheduled?.push(task);
     for (const action of actions.slice(next.actionsScheduled)) {
       switch (action.actionType) {
         case ActionType.CallActivity:
@@ -390,6 +453,7 @@ export class DurableEngine {
           };
           events.push(scheduledEvent(work, now));
           added.push(work);
+          record({ eventId: work.eventId, kind: 'activity', name: work.name });
           break;
         }
         case ActionType.CreateTimer: {
@@ -403,6 +467,7 @@ export class DurableEngine {
             event(HistoryEventType.TimerCreated, work.eventId, now, { FireAt: work.fireAt }),
           );
           added.push(work);
+          record({ eventId: work.eventId, kind: 'timer' });
           break;
         }
         case ActionType.WaitForExternalEvent:
@@ -418,7 +483,8 @@ export class DurableEngine {
     next.actionsScheduled = actions.length;
   }
 
-  private dispatch(instanceId: string, work: PendingWork): void {
+  /** Sends the work on its way: a timer is armed, an activity queued for a worker. */
+  private dispatch(instanceId: string, work: PendingWork, redelivered = false): void {
     if (work.kind === 'timer') {
       const key = `${instanceId}/${work.eventId}`;
       const arm = () => {
@@ -436,10 +502,16 @@ export class DurableEngine {
       arm();
       return;
     }
-    const key = `${instanceId}/${work.eventId}`;
-    if (this.running.has(key)) return;
-    this.running.add(key);
-    void this.runActivity(instanceId, work).finally(() => this.running.delete(key));
+    // At least once: a message can reach a second worker while the first still runs it.
+    const copies = !redelivered && this.delivery.deliveredTwice() ? 2 : 1;
+    for (let copy = 0; copy < copies; copy++) {
+      const key = `${instanceId}/${work.eventId}/${copy}`;
+      if (this.running.has(key)) continue;
+      this.running.add(key);
+      this.later(this.delivery.activityDelay(), () => {
+        void this.runActivity(instanceId, work).finally(() => this.running.delete(key));
+      });
+    }
   }
 
   private async runActivity(
@@ -448,13 +520,10 @@ export class DurableEngine {
   ): Promise<void> {
     const fn = this.functions.find(work.name, 'activityTrigger');
     if (!fn) {
-      const reason = `The activity function '${work.name}' is not registered.`;
-      return this.deliver(instanceId, {
-        kind: 'activityFailed',
-        eventId: work.eventId,
-        reason,
-        details: reason,
+      const failure = activityFailure(work.name, {
+        message: `The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`,
       });
+      return this.deliver(instanceId, { kind: 'activityFailed', eventId: work.eventId, ...failure });
     }
     const outcome = await this.functions.run(
       fn,
@@ -469,12 +538,12 @@ export class DurableEngine {
         result: value === undefined ? undefined : JSON.stringify(value),
       });
     } else {
-      const reason = errorMessage(outcome.error);
+      const error =
+        outcome.error instanceof Error ? outcome.error : { message: errorMessage(outcome.error) };
       await this.deliver(instanceId, {
         kind: 'activityFailed',
         eventId: work.eventId,
-        reason,
-        details: reason,
+        ...activityFailure(work.name, error),
       });
     }
   }
@@ -483,7 +552,7 @@ export class DurableEngine {
     if (this.stopped) return;
     try {
       await this.store.send(instanceId, message);
-      this.schedule(instanceId);
+      this.wake(instanceId);
     } catch (error) {
       this.functions.log('error', `Durable: instance ${instanceId}: ${errorMessage(error)}`);
     }
@@ -510,6 +579,19 @@ function scheduledEvent(work: Extract<PendingWork, { kind: 'activity' }>, at: Da
     Name: work.name,
     Input: work.input,
   });
+}
+
+/** What an action puts in the history that every replay must schedule again. */
+function scheduledBy(action: OrchestratorAction): Omit<ScheduledTask, 'eventId'>[] {
+  switch (action.actionType) {
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry:
+      return [{ kind: 'activity', name: action.functionName ?? '' }];
+    case ActionType.CreateTimer:
+      return [{ kind: 'timer' }];
+    default:
+      return [];
+  }
 }
 
 function takePending(state: InstanceState, eventId: number): PendingWork | undefined {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { fromChunks, toChunks } from '../../../shared/adapters/storage/chunked-text';
+import type { ScheduledTask } from './extension-rules';
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
 
@@ -33,7 +34,12 @@ export interface ActivityCall {
 
 /** Work the instance waits for: an activity running, or a timer due. */
 export type PendingWork =
-  | ({ kind: 'activity'; eventId: number } & ActivityCall)
+  | ({
+      kind: 'activity';
+      eventId: number;
+      /** When its message was sent (a restart waits out the visibility timeout from here). */
+      sentAt?: string;
+    } & ActivityCall)
   | {
       kind: 'timer';
       eventId: number;
@@ -62,6 +68,8 @@ export interface InstanceState {
   lastUpdatedTime: string;
   nextEventId: number;
   actionsScheduled: number;
+  /** What the orchestrator scheduled, in order, for the replay check (absent in older states). */
+  scheduled?: ScheduledTask[];
   pending: PendingWork[];
 }
 
