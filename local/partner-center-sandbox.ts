@@ -27,8 +27,23 @@ import {
 import { readBody, sendJson, startHttpsServer, type RunningServer } from './http';
 import { selfSignedCertificate } from './tls';
 
+/** One problem in a Partner Center error's `details`. */
+export interface ErrorDetail {
+  code: string;
+  message: string;
+  target?: string;
+}
+
 export type Fault =
-  | { kind: 'status'; status: number; retryAfterSeconds?: number; code?: string }
+  | {
+      kind: 'status';
+      status: number;
+      retryAfterSeconds?: number;
+      code?: string;
+      message?: string;
+      /** The problems the error lists (a refusal of many fields at once). */
+      details?: ErrorDetail[];
+    }
   | { kind: 'drop' }
   | { kind: 'delay'; ms: number };
 
@@ -102,8 +117,10 @@ function pcError(
   code: string,
   message: string,
   headers: Record<string, string> = {},
+  details?: ErrorDetail[],
 ) {
-  sendJson(res, status, { error: { code, message, target: 'referral' } }, headers);
+  const error = { code, message, target: 'referral', ...(details ? { details } : {}) };
+  sendJson(res, status, { error }, headers);
 }
 
 export class PartnerCenterSandbox {
@@ -255,7 +272,8 @@ export class PartnerCenterSandbox {
         ? { 'retry-after': String(fault.retryAfterSeconds) }
         : {};
     const code = fault.code ?? (fault.status === 429 ? 'tooManyRequests' : 'serviceNotAvailable');
-    pcError(res, fault.status, code, `Injected fault: ${fault.status}`, headers);
+    const message = fault.message ?? `Injected fault: ${fault.status}`;
+    pcError(res, fault.status, code, message, headers, fault.details);
     return true;
   }
 

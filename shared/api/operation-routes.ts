@@ -4,11 +4,13 @@
  */
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import {
-  operationState,
+  operationOutcome,
   waitForOperation,
-  type OperationStatus,
+  type OperationFailures,
+  type OperationState,
   type Orchestrations,
 } from '../application/shared-referral/operations';
+import type { Logger } from '../logging';
 import { errorBody, Failure } from '../contract/errors';
 import { notAGuid } from '../application/read-referrals';
 import { mayRead, viewerOf } from '../contract/caller';
@@ -31,14 +33,10 @@ export function preferredWaitMs(prefer: string | null): number {
 /** The answer for an operation in whatever state it is. */
 export function operationResponse(
   operationId: string,
-  status: OperationStatus | undefined,
+  state: OperationState,
   correlationId: string,
   link: Linker,
 ): HttpResponseInit {
-  // Just started and not visible yet: it is running.
-  const state = status
-    ? operationState(operationId, status)
-    : { state: 'running' as const, operationId, progress: undefined };
   if (state.state === 'completed') {
     const { partnerReferral, microsoftReferral } = state.output;
     const outcome = {
@@ -64,17 +62,28 @@ export function operationResponse(
   });
 }
 
+/** Where an operation's answer comes from. */
+export interface OperationSources {
+  orchestrations: Orchestrations;
+  failures: OperationFailures;
+  log: Logger;
+}
+
 /** The answer to a shared create: at once (202), or within the caller's `Prefer: wait`. */
 export async function followOperation(
-  orchestrations: Orchestrations,
+  sources: OperationSources,
   operationId: string,
   prefer: string | null,
   correlationId: string,
   link: Linker,
 ): Promise<HttpResponseInit> {
   const waitMs = preferredWaitMs(prefer);
-  const status = await waitForOperation(orchestrations, operationId, waitMs);
-  const answer = operationResponse(operationId, status, correlationId, link);
+  const status = await waitForOperation(sources.orchestrations, operationId, waitMs);
+  // Just started and not visible yet: it is running.
+  const state: OperationState = status
+    ? await operationOutcome(operationId, status, sources.failures, sources.log)
+    : { state: 'running', operationId, progress: undefined };
+  const answer = operationResponse(operationId, state, correlationId, link);
   if (waitMs > 0)
     answer.headers = { ...answer.headers, 'preference-applied': `wait=${waitMs / 1000}` };
   return answer;
@@ -83,7 +92,7 @@ export async function followOperation(
 export function getOperationRoute(
   orchestrationsFor: (context: InvocationContext) => Orchestrations,
 ): GatewayHandler {
-  return async (request, { correlationId, context, link, caller }) => {
+  return async (request, { correlationId, context, link, caller, services, log }) => {
     const operationId = request.params.operationId ?? '';
     if (!isGuid(operationId)) throw notAGuid('invalidOperationId', 'operationId', 'operation id');
     const found = await orchestrationsFor(context).status(operationId);
@@ -100,6 +109,7 @@ export function getOperationRoute(
         ),
       );
     }
-    return operationResponse(operationId, status, correlationId, link);
+    const state = await operationOutcome(operationId, status, services().engagements, log);
+    return operationResponse(operationId, state, correlationId, link);
   };
 }

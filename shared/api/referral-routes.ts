@@ -53,7 +53,7 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
         retry: stepRetry,
       });
       const answer = await followOperation(
-        orchestrations,
+        { orchestrations, failures: engagements, log },
         operationId,
         request.headers.get('prefer'),
         correlationId,

@@ -236,6 +236,35 @@ describe('step 2 rejected by Partner Center', () => {
     expect(outcome.partnerReferral.id).toBe(partner[0]?.id);
     expect(await referralsIn(outcome.engagementId)).toHaveLength(2);
   });
+  it("answers a refusal listing many problems whole, though the operation's status holds 16 KB", async () => {
+    // 50 problems of about 1 KB each: more than the Durable extension lets a custom status hold.
+    const details = Array.from({ length: 50 }, (_, i) => ({
+      code: 'invalidValue',
+      target: `details.notes${i}`,
+      message: `Problem ${i}: ${'this value is not accepted; '.repeat(34)}`,
+    }));
+    await product.local.fetch(`${product.local.sandbox.baseUrl}/_sandbox/faults`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        fault: { kind: 'status', status: 400, code: 'invalidInput', message: 'Rejected', details },
+        method: 'POST',
+        skip: 1,
+        times: 1,
+      }),
+    });
+    const accepted = await post(uniqueRequest('Shared'), { 'idempotency-key': randomUUID() });
+    const failed = await followOperation(accepted.headers.get('location') as string);
+    expect(failed.status).toBe(400);
+    expectShape(ErrorEnvelopeSchema, failed.body);
+    const { upstream } = (
+      failed.body as { error: { upstream: { code: string; details: unknown } } }
+    ).error;
+    expect(upstream.code).toBe('invalidInput');
+    expect(upstream.details).toEqual(
+      details.map(({ code, target, message }) => ({ path: target, code, message })),
+    );
+  });
 });
 
 describe('step 2 failing for good', () => {

@@ -523,7 +523,11 @@ export class DurableEngine {
       const failure = activityFailure(work.name, {
         message: `The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`,
       });
-      return this.deliver(instanceId, { kind: 'activityFailed', eventId: work.eventId, ...failure });
+      return this.deliver(instanceId, {
+        kind: 'activityFailed',
+        eventId: work.eventId,
+        ...failure,
+      });
     }
     const outcome = await this.functions.run(
       fn,

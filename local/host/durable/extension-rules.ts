@@ -44,7 +44,7 @@ export interface ScheduledTask {
 }
 
 const WAS_CHANGED =
-  'but the current replay execution hasn\'t (yet?) scheduled this task. Was a change made to the orchestrator code after this instance had already started running?';
+  "but the current replay execution hasn't (yet?) scheduled this task. Was a change made to the orchestrator code after this instance had already started running?";
 
 /**
  * DurableTask.Core's TaskOrchestrationContext (HandleTaskScheduledEvent, HandleTimerCreatedEvent)

@@ -8,7 +8,8 @@
  * - Partition `operation-<operationId>` (the operation id is derived from the idempotency key,
  *   so this is the lookup by key): row `operation` (engagement id) and one row per finished step
  *   holding the referral Partner Center returned. The step row is written last: if it exists,
- *   the step is done and its mapping is recorded.
+ *   the step is done and its mapping is recorded. Row `failure`: the last failure too large for
+ *   the operation's progress, whole.
  * - Partition `referral-<referralId>`: row `owner`, the caller that created the referral through
  *   this gateway (the read model: a caller reads what it created).
  */
@@ -62,6 +63,9 @@ interface OwnerEntity extends Keys, CallerRecord {
 /** Row `step-<role>` of an operation's partition: the referral the step created. */
 type StepEntity = Keys & { referralId: string } & ChunkedText;
 
+/** Row `failure` of an operation's partition. */
+type FailureEntity = Keys & ChunkedText;
+
 const ENGAGEMENT_ROW = 'engagement';
 const ownerKeys = (referralId: string): Keys => ({
   partitionKey: `referral-${referralId}`,
@@ -73,6 +77,11 @@ const operationPartition = (operationId: string) => `operation-${operationId}`;
 const stepKeys = (operationId: string, role: ReferralRole): Keys => ({
   partitionKey: operationPartition(operationId),
   rowKey: `step-${role}`,
+});
+
+const failureKeys = (operationId: string): Keys => ({
+  partitionKey: operationPartition(operationId),
+  rowKey: 'failure',
 });
 
 function targetFor(referral: Referral, role: ReferralRole): Target | undefined {
@@ -179,6 +188,24 @@ export class EngagementStore {
     );
     done.upsertEntity(stepEntity, 'Replace');
     await this.table.submitTransaction(done.actions);
+  }
+
+  /** Keeps an operation's failure whole (the last one; JSON as the application gives it). */
+  async recordOperationFailure(operationId: string, failure: unknown): Promise<void> {
+    await ensureTable(this.table);
+    const entity: FailureEntity = {
+      ...failureKeys(operationId),
+      ...toChunks(JSON.stringify(failure)),
+    };
+    await this.table.upsertEntity(entity, 'Replace');
+  }
+
+  /** The failure kept for an operation, if one was. */
+  async operationFailure(operationId: string): Promise<unknown> {
+    await ensureTable(this.table);
+    const entity = await entityOrUndefined<FailureEntity>(this.table, failureKeys(operationId));
+    const text = entity && fromChunks(entity);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
   }
 
   async getEngagement(engagementId: string): Promise<EngagementMapping | undefined> {

@@ -12,9 +12,11 @@ import { callerRecordOf } from '../../contract/caller';
 import type { Logger } from '../../logging';
 import type { ReferralCreator } from '../create-referral';
 import {
+  fitsProgress,
   microsoftReferralRequest,
   stepRequestId,
   type SharedStep,
+  type StepFailure,
   type StepInput,
   type StepOutcome,
 } from './flow';
@@ -23,6 +25,22 @@ export interface StepDeps {
   partnerCenter: ReferralCreator;
   engagements: EngagementStore;
   log: Logger;
+}
+
+/**
+ * A failure too large for the operation's progress is kept whole with the operation, where its
+ * answer reads it. Best effort: without it the caller still gets the abridged failure.
+ */
+async function keepWholeFailure(
+  deps: StepDeps,
+  operationId: string,
+  failure: StepFailure,
+): Promise<void> {
+  try {
+    await deps.engagements.recordOperationFailure(operationId, failure);
+  } catch {
+    deps.log.warn('sharedReferral.failureNotKept', { outcome: 'abridged' });
+  }
 }
 
 export async function runStep(
@@ -54,11 +72,11 @@ export async function runStep(
     if (!failure.retryable) {
       deps.log.warn('sharedReferral.stepRejected', { status: failure.status, outcome: step });
     }
-    return {
-      ok: false,
-      failure: { source: 'partnerCenter', failure },
-      retryable: failure.retryable,
-    };
+    const stepFailure = { source: 'partnerCenter' as const, failure };
+    if (!fitsProgress(stepFailure, input.engagementId)) {
+      await keepWholeFailure(deps, input.operationId, stepFailure);
+    }
+    return { ok: false, failure: stepFailure, retryable: failure.retryable };
   }
   await deps.engagements.recordStep({
     operationId: input.operationId,

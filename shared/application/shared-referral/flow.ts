@@ -82,7 +82,65 @@ export interface SharedReferralProgress {
   step: ProgressStep;
   engagementId?: string;
   failure?: StepFailure;
+  /** The failure above is shortened to fit; the whole of it is kept with the operation. */
+  failureAbridged?: true;
 }
+
+/**
+ * The Durable extension fails an orchestration whose custom status is over 16 KB of UTF-16 JSON
+ * (8,192 characters), losing the cause with it; the progress keeps to half of that.
+ */
+export const MAX_PROGRESS_CHARS = 4096;
+const ABRIDGED_TEXT_CHARS = 300;
+
+const progressChars = (progress: SharedReferralProgress) => JSON.stringify(progress).length;
+
+/**
+ * The progress of a failed operation within MAX_PROGRESS_CHARS: Partner Center's inner error
+ * goes first, then problem details from the end, then long texts are cut. `failureAbridged` says
+ * so; the whole failure is what the step recorded (see `fitsProgress`).
+ */
+export function failedProgress(
+  failure: StepFailure,
+  engagementId: string | undefined,
+): SharedReferralProgress {
+  const progress = (f: StepFailure, abridged: boolean): SharedReferralProgress => ({
+    step: 'failed',
+    failure: f,
+    ...(engagementId ? { engagementId } : {}),
+    ...(abridged ? { failureAbridged: true } : {}),
+  });
+  if (progressChars(progress(failure, false)) <= MAX_PROGRESS_CHARS) {
+    return progress(failure, false);
+  }
+  const cut = (text: string | undefined) =>
+    text && text.length > ABRIDGED_TEXT_CHARS ? `${text.slice(0, ABRIDGED_TEXT_CHARS)}…` : text;
+  let shorter: StepFailure;
+  if (failure.source === 'partnerCenter') {
+    const { innerError: _inner, ...rest } = failure.failure;
+    shorter = { source: 'partnerCenter', failure: rest };
+    const details = [...(rest.details ?? [])];
+    while (details.length > 0 && progressChars(progress(shorter, true)) > MAX_PROGRESS_CHARS) {
+      details.pop();
+      shorter = { source: 'partnerCenter', failure: { ...rest, details: [...details] } };
+    }
+    if (progressChars(progress(shorter, true)) > MAX_PROGRESS_CHARS) {
+      const { message, target } = rest;
+      shorter = {
+        source: 'partnerCenter',
+        failure: { ...rest, details: [], message: cut(message), target: cut(target) },
+      };
+    }
+  } else {
+    const { upstream: _upstream, ...error } = failure.error;
+    shorter = { ...failure, error: { ...error, message: cut(error.message) ?? '', details: [] } };
+  }
+  return progress(shorter, true);
+}
+
+/** Whether a failure fits the progress whole (else the step records it for the answer). */
+export const fitsProgress = (failure: StepFailure, engagementId?: string): boolean =>
+  failedProgress(failure, engagementId).failureAbridged === undefined;
 
 export const gatewayStepFailure = (kind: FailureKind, error: ErrorBody): StepFailure => ({
   source: 'gateway',

@@ -116,6 +116,31 @@ export type OperationState =
   | { state: 'completed'; output: SharedReferralOutput }
   | { state: 'failed'; failure: StepFailure };
 
+/** Where an operation's failure is kept whole when its progress carries it abridged. */
+export interface OperationFailures {
+  operationFailure(operationId: string): Promise<unknown>;
+}
+
+/** The operation's state, with its failure whole when the progress had to abridge it. */
+export async function operationOutcome(
+  operationId: string,
+  status: OperationStatus,
+  failures: OperationFailures,
+  log: Logger,
+): Promise<OperationState> {
+  const state = operationState(operationId, status);
+  const progress = status.customStatus as SharedReferralProgress | undefined;
+  if (state.state !== 'failed' || !progress?.failureAbridged) return state;
+  try {
+    const whole = (await failures.operationFailure(operationId)) as StepFailure | undefined;
+    if (whole) return { state: 'failed', failure: whole };
+  } catch {
+    // The abridged failure still answers the caller.
+    log.warn('sharedReferral.failureUnread', { outcome: 'abridged' });
+  }
+  return state;
+}
+
 export function operationState(operationId: string, status: OperationStatus): OperationState {
   const progress = status.customStatus as SharedReferralProgress | undefined;
   switch (status.runtimeStatus) {
@@ -144,7 +169,8 @@ export function operationState(operationId: string, status: OperationStatus): Op
 
 /**
  * Polls until the operation is no longer running or `waitMs` has passed. The first polls come
- * quickly (a shared referral usually completes in a fraction of a second), then every `pollMs`.
+ * quickly (locally a shared referral completes in a fraction of a second; in Azure each of its
+ * hops waits for a queue poll, up to 30 s when the app was idle), then every `pollMs`.
  */
 export async function waitForOperation(
   orchestrations: Orchestrations,

@@ -9,6 +9,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import { errorBody } from '../../contract/errors';
 import {
   DEFAULT_STEP_RETRY,
+  failedProgress,
   gatewayStepFailure,
   progressStep,
   stepActivity,
@@ -28,15 +29,16 @@ function progress(context: OrchestrationContext, status: SharedReferralProgress)
 }
 
 /**
- * Ends the orchestration as failed. The cause is data in the custom status, which is what the
- * gateway reads; the thrown message is for operators looking at the instance.
+ * Ends the orchestration as failed. The cause is data in the custom status (within the
+ * extension's size limit), which is what the gateway reads; the thrown message is for operators
+ * looking at the instance.
  */
 function fail(
   context: OrchestrationContext,
   failure: StepFailure,
   engagementId: string | undefined,
 ): never {
-  progress(context, { step: 'failed', failure, ...(engagementId ? { engagementId } : {}) });
+  progress(context, failedProgress(failure, engagementId));
   throw new Error(`The shared referral failed: ${describe(failure)}`);
 }
 

@@ -1,8 +1,15 @@
 import {
+  operationOutcome,
   waitForOperation,
   type OperationStatus,
   type Orchestrations,
 } from '../../../../shared/application/shared-referral/operations';
+import {
+  failedProgress,
+  type StepFailure,
+} from '../../../../shared/application/shared-referral/flow';
+import { createLogger } from '../../../../shared/logging';
+import { InvocationContext } from '@azure/functions';
 
 /** Running for the given number of status reads, then completed. */
 function operationDoneAfter(reads: number): Orchestrations & { reads: number } {
@@ -43,4 +50,48 @@ test('waiting ends at the deadline with the operation still running', async () =
   });
   expect(status?.runtimeStatus).toBe('Running');
   expect(clock).toBe(1000);
+});
+
+describe("a failed operation's outcome", () => {
+  const whole: StepFailure = {
+    source: 'partnerCenter',
+    failure: {
+      kind: 'rejected',
+      operation: 'create a referral',
+      status: 400,
+      code: 'invalidInput',
+      details: Array.from({ length: 40 }, (_, i) => ({
+        path: `p${i}`,
+        code: 'invalidValue',
+        message: 'not accepted '.repeat(30),
+      })),
+      created: 'no',
+      retryable: false,
+    },
+  };
+  const failed: OperationStatus = {
+    runtimeStatus: 'Failed',
+    customStatus: failedProgress(whole, 'eng-1'),
+  };
+  const log = createLogger(new InvocationContext(), {});
+
+  it('is the whole failure the step kept when the progress carries it abridged', async () => {
+    const kept = { operationFailure: async () => whole };
+    const outcome = await operationOutcome('op', failed, kept, log);
+    expect(outcome).toEqual({ state: 'failed', failure: whole });
+  });
+
+  it('is the abridged failure when the whole one cannot be read', async () => {
+    const down = {
+      operationFailure: async () => {
+        throw new Error('storage down');
+      },
+    };
+    const outcome = await operationOutcome('op', failed, down, log);
+    expect(outcome.state).toBe('failed');
+    const failure = (outcome as { failure: Extract<StepFailure, { source: 'partnerCenter' }> })
+      .failure;
+    expect(failure.failure.code).toBe('invalidInput');
+    expect(failure.failure.details?.length).toBeLessThan(40);
+  });
 });

@@ -125,6 +125,35 @@ test('a refusal in step 2 fails the orchestration at once, the cause kept as dat
   expect(scheduledActivities(state).map((s) => s.name)).toEqual([PARTNER, MICROSOFT]);
 });
 
+test('a refusal listing many problems fails the operation with a custom status the extension takes', async () => {
+  const many: StepFailure = {
+    source: 'partnerCenter',
+    failure: {
+      ...(rejection.failure as Extract<StepFailure, { source: 'partnerCenter' }>['failure']),
+      details: Array.from({ length: 50 }, (_, i) => ({
+        path: `details.notes${i}`,
+        code: 'invalidValue',
+        message: 'not accepted; '.repeat(70),
+      })),
+      innerError: { trace: 'x'.repeat(4000) },
+    },
+  };
+  const history = newHistory();
+  history.completed(history.scheduled(PARTNER), created(partner));
+  history.completed(history.scheduled(MICROSOFT), { ok: false, failure: many, retryable: false });
+
+  const { state } = await run(history);
+
+  // DurableOrchestrationContext.SetCustomStatus fails the instance above 16 KB of UTF-16 JSON.
+  expect(JSON.stringify(state.customStatus).length * 2).toBeLessThan(16 * 1024);
+  expect(state.customStatus).toMatchObject({
+    step: 'failed',
+    engagementId: 'eng-1',
+    failureAbridged: true,
+    failure: { source: 'partnerCenter', failure: { status: 400, code: 'invalidRequest' } },
+  });
+});
+
 test('a retryable failure is tried again after a durable timer, then fails with its cause', async () => {
   const history = newHistory();
   history.completed(history.scheduled(PARTNER), created(partner));
