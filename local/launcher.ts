@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { SandboxReferral } from './partner-center-sandbox';
 import { freePort, startAzurite, type RunningAzurite } from './azurite';
 import { startHostProcess, type HostProcess } from './host/launch';
+import type { QueueModel } from './host/durable/queues';
 import {
   PARTNER_CENTER_SCOPE,
   partnerCenterSettings,
@@ -49,6 +50,8 @@ export interface LaunchOptions {
   /** Settings for the app, over the ones the launcher makes. */
   settings?: Record<string, string>;
   taskHub?: string;
+  /** Durable messages delivered with production's delays and duplicates, scaled (default: at once). */
+  queues?: QueueModel;
   /** Where the host's output goes (default: kept in `output`). */
   output?: (line: string) => void;
   /** Extra Node.js flags for the host process (e.g. --cpu-prof). */
@@ -179,6 +182,7 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
         port,
         env,
         ...(options.taskHub ? { taskHub: options.taskHub } : {}),
+        ...(options.queues ? { queues: options.queues } : {}),
         output: options.output ?? ((line) => output.push(line)),
         ...(options.execArgv ? { execArgv: options.execArgv } : {}),
       });

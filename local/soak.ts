@@ -12,6 +12,7 @@ import type { SandboxReferral } from './partner-center-sandbox';
 import type { FaultRule } from './partner-center-sandbox';
 import { requireStandIns, type HttpAnswer, type LocalProduct } from './launcher';
 import { asIndependent, seedExample } from './examples';
+import type { QueueModel } from './host/durable/queues';
 
 export interface SoakOptions {
   referrals: number;
@@ -64,6 +65,13 @@ export const SOAK_SETTINGS = {
   IDEMPOTENCY_LEASE_MS: '15000',
   IDEMPOTENCY_WAIT_MS: '5000',
 };
+
+/**
+ * The soak runs the Durable engine as production delivers its messages, on a clock a hundred
+ * times faster: queue polls of up to 300 ms, a 3 s visibility timeout and 300 ms lease after each
+ * kill, and one activity message in ten delivered twice at once.
+ */
+export const SOAK_QUEUES: QueueModel = { scale: 0.01, duplicateActivities: 0.1 };
 
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

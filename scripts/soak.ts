@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchLocalProduct } from '../local/launcher';
-import { runSoak, SOAK_SETTINGS, soakTable } from '../local/soak';
+import { runSoak, SOAK_QUEUES, SOAK_SETTINGS, soakTable } from '../local/soak';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     inMemory: true,
     auth: 'entra',
     settings: SOAK_SETTINGS,
+    queues: SOAK_QUEUES,
     output: () => undefined,
   });
   try {

@@ -1,16 +1,18 @@
 /**
  * The fault soak, small: 50 referrals sent three times each against a sandbox failing a fifth of
- * the calls, the host killed once mid-run. `npm run soak` is the full one (1,000, three kills).
+ * the calls, the host killed once mid-run, the Durable engine delivering as production does
+ * (queue delays, visibility timeout after the kill, duplicate activities) on a scaled clock.
+ * `npm run soak` is the full one (1,000, three kills).
  */
 import { startProduct, type ProductFixture } from '../support/local-host';
-import { runSoak, SOAK_SETTINGS } from '../../local/soak';
+import { runSoak, SOAK_QUEUES, SOAK_SETTINGS } from '../../local/soak';
 
 jest.setTimeout(180000);
 
 let product: ProductFixture;
 
 beforeAll(async () => {
-  product = await startProduct(SOAK_SETTINGS);
+  product = await startProduct(SOAK_SETTINGS, { queues: SOAK_QUEUES });
 });
 afterAll(() => product?.stop());
 
