@@ -129,6 +129,8 @@ export class PartnerCenterSandbox {
   private refusals: Refusal[] = [];
   /** Every POST that reached the create handler, deduplicated or not. */
   createRequests = 0;
+  /** The request id of every POST that reached the create handler, in order. */
+  createRequestIds: string[] = [];
   /** Faults applied so far, by kind. */
   faultsApplied: Record<string, number> = {};
   latencyMs: number;
@@ -232,6 +234,7 @@ export class PartnerCenterSandbox {
     this.referrals.clear();
     this.answersByRequestId.clear();
     this.createRequests = 0;
+    this.createRequestIds = [];
     this.clearFaults();
     this.clearRefusals();
     this.changed();
@@ -398,6 +401,7 @@ export class PartnerCenterSandbox {
 
   private async create(req: IncomingMessage, requestId: string): Promise<StoredAnswer> {
     this.createRequests += 1;
+    this.createRequestIds.push(requestId);
     const earlier = this.answersByRequestId.get(requestId);
     if (earlier) return earlier;
     const body = await this.json(req);

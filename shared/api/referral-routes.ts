@@ -44,7 +44,8 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
         settings.PARTNER_SOLUTION_PROFILE_ID,
       );
       const orchestrations = orchestrationsFor(context);
-      const { operationId, joined } = await startSharedReferral(orchestrations, log, {
+      const claims = { store: idempotency, policy: idempotencyPolicy };
+      const { operationId, joined } = await startSharedReferral(orchestrations, claims, log, {
         referral,
         key,
         ...callerRecord(caller),

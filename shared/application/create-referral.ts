@@ -1,8 +1,8 @@
 /**
  * Creates an independent referral exactly once per idempotency key.
  *
- * The key is reserved in Table Storage before Partner Center is called, with a fresh upstream
- * `request-id` stored in the reservation. Whoever holds the reservation calls Partner Center with
+ * The key is reserved in Table Storage before Partner Center is called, with the upstream
+ * `request-id` derived from the key and the request stored in the reservation. Whoever holds the reservation calls Partner Center with
  * that `request-id` and stores the outcome; repeats replay it. If the holder dies midway, its
  * lease runs out and the next repeat takes over and re-sends with the *same* `request-id`, as the
  * Partner Center docs ask of a retry: the key is never stranded.
@@ -10,6 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { callerRecordOf, type CallerRecord } from '../contract/caller';
+import { guidNamedBy } from '../contract/guid';
 import { PartnerCenterError } from '../adapters/partner-center/errors';
 import type { Logger } from '../logging';
 import { attemptLogger } from '../adapters/partner-center/attempt-log';
@@ -69,6 +70,11 @@ export function requestHash(referral: ReferralCreateRequest): string {
   return createHash('sha256').update(JSON.stringify(referral)).digest('hex');
 }
 
+/** The Partner Center `request-id` of an independent create under a key. */
+export function independentRequestId(caller: string, key: string, hash: string): string {
+  return guidNamedBy(`referral\n${caller}\n${key}\n${hash}`);
+}
+
 /**
  * Partner Center refused the request itself: nothing was created, so the key can be forgotten and
  * the caller may correct the request and send it again under the same key.
@@ -108,6 +114,8 @@ export async function createReferralOnce(
 
   const key = call.key;
   const hash = requestHash(call.referral);
+  // Derived from the key and the request, so a lost record still re-sends the same request-id.
+  const upstreamRequestId = independentRequestId(call.caller, key.value, hash);
   const fresh = {
     key: key.value,
     ...callerRecordOf(call),
@@ -155,7 +163,7 @@ export async function createReferralOnce(
   };
 
   const waitUntil = now() + policy.waitMs;
-  let current = await idempotency.reserve({ ...fresh, upstreamRequestId: randomUUID() });
+  let current = await idempotency.reserve({ ...fresh, upstreamRequestId });
   for (;;) {
     if (current.reserved) return createUnder(current.record);
     const record = current.record;
@@ -191,6 +199,6 @@ export async function createReferralOnce(
     const latest = await idempotency.get(call.caller, key.value);
     current = latest
       ? { reserved: false, record: latest }
-      : await idempotency.reserve({ ...fresh, upstreamRequestId: randomUUID() });
+      : await idempotency.reserve({ ...fresh, upstreamRequestId });
   }
 }

@@ -178,7 +178,10 @@ export class IdempotencyStore {
     await this.removeIfUnchanged(record);
   }
 
-  /** Deletes records past their expiry; returns how many. */
+  /**
+   * Deletes records past their expiry; returns how many. Each delete is conditional on the ETag
+   * listed: a record renewed or replaced since (a new reservation of the key) is left alone.
+   */
   async purgeExpired(limit = 10000): Promise<number> {
     await ensureTable(this.table);
     const entities = this.table.listEntities<Entity>({
@@ -190,10 +193,10 @@ export class IdempotencyStore {
     let removed = 0;
     for await (const entity of entities) {
       try {
-        await this.table.deleteEntity(entity.partitionKey, entity.rowKey);
+        await this.table.deleteEntity(entity.partitionKey, entity.rowKey, { etag: entity.etag });
         removed += 1;
       } catch (error) {
-        if (!isStatus(error, 404)) throw error;
+        if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
       }
       if (removed >= limit) break;
     }

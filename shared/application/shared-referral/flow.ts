@@ -3,11 +3,11 @@
  * connected one for Microsoft on the same engagement), the requests they send, ids derived so
  * that repeats converge, and what crosses the Durable boundary, all as plain data.
  */
-import { createHash } from 'node:crypto';
 import type { PartnerCenterFailure } from '../../adapters/partner-center/errors';
 import type { CallerRecord } from '../../contract/caller';
 import type { ReferralRole, SharedReferralOutcome } from '../../contract/engagement';
 import { errorBody, Failure, type ErrorBody, type FailureKind } from '../../contract/errors';
+import { guidNamedBy } from '../../contract/guid';
 import type { Referral, ReferralCreateRequest, Target } from '../../contract/schema';
 
 export const SHARED_REFERRAL_ORCHESTRATION = 'sharedReferral';
@@ -214,23 +214,12 @@ export function microsoftReferralRequest(
   return { ...shared, type: 'Shared', engagementId, target: [MICROSOFT_TARGET] };
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** A GUID-shaped id from a hash, so the same inputs always give the same id. */
-function guidFrom(hex: string): string {
-  const h = hex.slice(0, 32).split('');
-  h[12] = '5'; // "name-based" version nibble
-  h[16] = ((parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
-  const s = h.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
-}
-
 /** The orchestration instance (= operation) id for a key: repeats find the same instance. */
 export function operationIdFor(caller: string, key: string): string {
-  return guidFrom(sha256(`shared-referral\n${caller}\n${key}`));
+  return guidNamedBy(`shared-referral\n${caller}\n${key}`);
 }
 
 /** The Partner Center `request-id` of one step: a re-run of the step re-sends the same one. */
 export function stepRequestId(operationId: string, step: SharedStep): string {
-  return guidFrom(sha256(`${operationId}\n${step}`));
+  return guidNamedBy(`${operationId}\n${step}`);
 }

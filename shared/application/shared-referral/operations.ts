@@ -10,7 +10,8 @@ import { errorBody } from '../../contract/errors';
 import type { Logger } from '../../logging';
 import type { ReferralCreateRequest } from '../../contract/schema';
 import { callerRecordOf, type CallerRecord } from '../../contract/caller';
-import { requestHash } from '../create-referral';
+import { requestHash, type IdempotencyPolicy } from '../create-referral';
+import type { NewReservation, ReserveResult } from '../../adapters/storage/idempotency-store';
 import { keyReused, type IdempotencyKey } from '../idempotency-key';
 import {
   gatewayStepFailure,
@@ -56,6 +57,16 @@ export function durableOrchestrations(client: DurableClient): Orchestrations {
 
 const RESTARTABLE = new Set(['Failed', 'Terminated', 'Canceled']);
 
+/**
+ * The idempotency records: a Shared request claims its key there as an Independent one does, so
+ * one key names one logical request whatever its type, and two different requests sent at once
+ * under one key cannot both go on (the claim is an insert-if-absent).
+ */
+export interface KeyClaims {
+  store: { reserve(reservation: NewReservation): Promise<ReserveResult> };
+  policy: Pick<IdempotencyPolicy, 'ttlMs'>;
+}
+
 export interface StartCall extends CallerRecord {
   referral: ReferralCreateRequest;
   key: IdempotencyKey | undefined;
@@ -73,11 +84,25 @@ export interface StartedOperation {
 
 export async function startSharedReferral(
   orchestrations: Orchestrations,
+  claims: KeyClaims,
   log: Logger,
   call: StartCall,
 ): Promise<StartedOperation> {
   const operationId = call.key ? operationIdFor(call.caller, call.key.value) : randomUUID();
   const hash = requestHash(call.referral);
+  if (call.key) {
+    const claim = await claims.store.reserve({
+      key: call.key.value,
+      ...callerRecordOf(call),
+      requestHash: hash,
+      // The operation is what holds a Shared request's key: no lease, its id in the record.
+      upstreamRequestId: operationId,
+      correlationId: call.correlationId,
+      leaseMs: 0,
+      ttlMs: claims.policy.ttlMs,
+    });
+    if (!claim.reserved && claim.record.requestHash !== hash) throw keyReused(call.key);
+  }
   const input: SharedReferralInput = {
     referral: call.referral,
     requestHash: hash,
@@ -104,8 +129,12 @@ export async function startSharedReferral(
     await orchestrations.start(operationId, input);
     log.info('sharedReferral.started', { keySource: input.keySource });
   } catch (error) {
-    // Another request started it first: join it.
-    if (!(await orchestrations.status(operationId))) throw error;
+    // Another request started it first: join it, if it is this same request.
+    const started = await orchestrations.status(operationId);
+    if (!started) throw error;
+    if ((started.input as Partial<SharedReferralInput> | undefined)?.requestHash !== hash) {
+      throw keyReused(call.key as IdempotencyKey);
+    }
     return { operationId, joined: true };
   }
   return { operationId, joined: false };

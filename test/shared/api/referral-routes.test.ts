@@ -247,6 +247,63 @@ describe('POST /api/referrals', () => {
       expect(sandbox().referrals.size).toBe(1);
     });
 
+    test('one key names one request whatever its type: Independent then Shared, and back', async () => {
+      const startedBefore = gateway.orchestrations.started.length;
+      const first = randomUUID();
+      expect(
+        (await gateway.createReferral(independentSeedRequest(), { 'idempotency-key': first }))
+          .status,
+      ).toBe(201);
+      const shared = await gateway.createReferral(seedRequest(), { 'idempotency-key': first });
+      expect(shared.status).toBe(409);
+      expect(errorOf(shared).code).toBe('idempotencyKeyReused');
+      expect(gateway.orchestrations.started).toHaveLength(startedBefore);
+
+      const second = randomUUID();
+      expect(
+        (await gateway.createReferral(seedRequest(), { 'idempotency-key': second })).status,
+      ).toBe(202);
+      const independent = await gateway.createReferral(independentSeedRequest(), {
+        'idempotency-key': second,
+      });
+      expect(independent.status).toBe(409);
+      expect(errorOf(independent).code).toBe('idempotencyKeyReused');
+      expect(sandbox().referrals.size).toBe(1);
+      expect(gateway.orchestrations.started).toHaveLength(startedBefore + 1);
+    });
+
+    test('two different Shared requests sent at once under one key: one goes on, the other 409', async () => {
+      const startedBefore = gateway.orchestrations.started.length;
+      const key = randomUUID();
+      const answers = await Promise.all([
+        gateway.createReferral(seedRequest(), { 'idempotency-key': key }),
+        gateway.createReferral(setPath(seedRequest(), 'details.dealValue', 75000), {
+          'idempotency-key': key,
+        }),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+      expect(errorOf(answers.find((a) => a.status === 409) as Answer).code).toBe(
+        'idempotencyKeyReused',
+      );
+      expect(gateway.orchestrations.started).toHaveLength(startedBefore + 1);
+    });
+
+    test('a lost idempotency record still re-sends the same Partner Center request id', async () => {
+      const key = randomUUID();
+      const request = { ...independentSeedRequest(), externalReferenceId: `lost-${randomUUID()}` };
+      expect((await gateway.createReferral(request, { 'idempotency-key': key })).status).toBe(201);
+      const records = tableNamed(gateway.services.settings.IDEMPOTENCY_TABLE);
+      for await (const record of records.listEntities({
+        queryOptions: { filter: `key eq '${key}'` },
+      })) {
+        await records.deleteEntity(record.partitionKey ?? '', record.rowKey ?? '');
+      }
+
+      await gateway.createReferral(request, { 'idempotency-key': key });
+      const [first, again] = sandbox().createRequestIds.slice(-2);
+      expect(again).toBe(first);
+    });
+
     test('externalReferenceId is the key when no header is sent', async () => {
       const request = { ...independentSeedRequest(), externalReferenceId: `lead-${randomUUID()}` };
       const first = await gateway.createReferral(request);

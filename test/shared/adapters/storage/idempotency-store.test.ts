@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
 import {
   IdempotencyStore,
   type NewReservation,
@@ -117,4 +118,42 @@ test('an expired record no longer holds its key, and the purge deletes expired o
   expect(await store.purgeExpired()).toBeGreaterThanOrEqual(2);
   expect(await store.get(stale.caller, stale.key)).toBeUndefined();
   expect(await store.get(kept.caller, kept.key)).toBeDefined();
+});
+
+/** The table, with `onListed` run for each listed entity before the lister sees it. */
+function changingAfterListing(table: TableClient, onListed: () => Promise<void>): TableClient {
+  return new Proxy(table, {
+    get(target, property, receiver) {
+      if (property === 'listEntities') {
+        return (...args: Parameters<TableClient['listEntities']>) =>
+          (async function* () {
+            for await (const entity of target.listEntities(...args)) {
+              await onListed();
+              yield entity;
+            }
+          })();
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+}
+
+test('the purge leaves a record reserved anew after it was listed (it deletes by ETag)', async () => {
+  const old = reservation({ ttlMs: DAY });
+  let renewed = false;
+  const racy: IdempotencyStore = new IdempotencyStore(
+    changingAfterListing(testTable('idem'), async () => {
+      // Between the purge's listing and its delete, a request reserves the expired key afresh.
+      if (renewed) return;
+      renewed = true;
+      await racy.reserve({ ...old, requestHash: 'new', upstreamRequestId: randomUUID() });
+    }),
+    () => clock,
+  );
+  await racy.reserve(old);
+  clock = new Date(clock.getTime() + 2 * DAY);
+
+  expect(await racy.purgeExpired()).toBe(0);
+  expect((await racy.get(old.caller, old.key))?.requestHash).toBe('new');
 });
