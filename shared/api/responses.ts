@@ -5,6 +5,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { CallerForbidden, CallerRejected } from '../adapters/caller/authenticate';
 import { PartnerCenterError, type PartnerCenterFailure } from '../adapters/partner-center/errors';
+import { isStorageOutage } from '../adapters/storage/outage';
 import type { StepFailure } from '../application/shared-referral/flow';
 import { ConfigurationError } from '../config';
 import {
@@ -150,6 +151,16 @@ export function partnerCenterAnswer(failure: PartnerCenterFailure): Answered {
           upstream,
         ),
       );
+    case 'tokenUnavailable':
+      return answered(
+        503,
+        errorBody(
+          'identityProviderUnavailable',
+          `The gateway could not get a Partner Center token: ${failure.reason ?? 'the identity provider failed'}. Nothing was sent to Partner Center; send the same request again after the Retry-After interval.`,
+          target,
+        ),
+        retryAfter(failure.retryAfterSeconds ?? 30),
+      );
     case 'consentRequired':
       return answered(
         503,
@@ -214,6 +225,21 @@ export function answerFor(error: unknown, correlationId: string): Answered {
       ),
       { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="${permission}"` },
     );
+  }
+  if (isStorageOutage(error)) {
+    return {
+      ...answered(
+        503,
+        errorBody(
+          'storageUnavailable',
+          'The gateway cannot reach its storage just now. Nothing was created for this request; send it again after the Retry-After interval.',
+          'gateway',
+        ),
+        retryAfter(10),
+      ),
+      log: 'failed',
+      reason: describe(error),
+    };
   }
   if (error instanceof ConfigurationError) {
     return {

@@ -20,7 +20,9 @@ export type PartnerCenterFailureKind =
   /** 401/403: the gateway's integration user is not allowed. */
   | 'accessDenied'
   /** No token for the integration user: it must sign in again. */
-  | 'consentRequired';
+  | 'consentRequired'
+  /** The identity provider failed or did not answer in time: no token, for now. */
+  | 'tokenUnavailable';
 
 export interface PartnerCenterFailure {
   kind: PartnerCenterFailureKind;
@@ -212,6 +214,17 @@ export function partnerCenterFailure(
 }
 
 /** The integration user must sign in again: nothing the caller can fix by retrying. */
+export function tokenUnavailable(reason: string): PartnerCenterError {
+  return new PartnerCenterError({
+    kind: 'tokenUnavailable',
+    operation: 'get a Partner Center token',
+    reason,
+    retryAfterSeconds: 30,
+    created: 'no',
+    retryable: true,
+  });
+}
+
 export function consentRequired(reason: string): PartnerCenterError {
   return new PartnerCenterError({
     kind: 'consentRequired',

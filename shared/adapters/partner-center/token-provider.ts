@@ -12,7 +12,7 @@ import {
   type AuthenticationResult,
 } from '@azure/msal-node';
 import type { AccessTokenSource } from './client';
-import { consentRequired } from './errors';
+import { consentRequired, PartnerCenterError, tokenUnavailable } from './errors';
 import { msalConfiguration, type MsalOptions } from './msal-config';
 
 export interface TokenProviderOptions extends MsalOptions {
@@ -23,7 +23,27 @@ export interface TokenProviderOptions extends MsalOptions {
   username?: string;
   /** Renew this long before expiry. */
   renewBeforeExpiryMs?: number;
+  /** How long a caller waits for a token, and after which a stuck request is given up. */
+  timeoutMs?: number;
   now?: () => number;
+}
+
+const DEFAULT_TOKEN_TIMEOUT_MS = 15000;
+
+/** MSAL's codes for an identity provider that failed rather than refused. */
+const OUTAGE_CODES = new Set(['temporarily_unavailable', 'server_error', 'network_error']);
+
+function isOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { errorCode?: unknown }).errorCode;
+  if (typeof code === 'string') return OUTAGE_CODES.has(code) || /network|timed?_?out/i.test(code);
+  // Not an MSAL error: the transport itself failed (refused, reset, DNS, aborted).
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return (
+    typeof cause?.code === 'string' ||
+    ['AbortError', 'TimeoutError'].includes(error.name) ||
+    /fetch failed|ECONN|ETIMEDOUT|EAI_AGAIN|socket/i.test(error.message)
+  );
 }
 
 function isConsentFailure(error: unknown): boolean {
@@ -38,25 +58,51 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
   private readonly app: ConfidentialClientApplication;
   private readonly now: () => number;
   private readonly renewBeforeMs: number;
+  private readonly timeoutMs: number;
   private current: { token: string; expiresOn: number } | undefined;
-  private pending: Promise<string> | undefined;
+  private pending: { since: number; token: Promise<string> } | undefined;
   private refused = false;
 
   constructor(private readonly options: TokenProviderOptions) {
     this.app = new ConfidentialClientApplication(msalConfiguration(options));
     this.now = options.now ?? (() => Date.now());
     this.renewBeforeMs = options.renewBeforeExpiryMs ?? 5 * 60 * 1000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
   }
 
   async getAccessToken(): Promise<string> {
     if (this.current && this.current.expiresOn - this.renewBeforeMs > this.now()) {
       return this.current.token;
     }
-    // One refresh at a time; concurrent callers share it.
-    this.pending ??= this.acquire().finally(() => {
-      this.pending = undefined;
+    // One refresh at a time; concurrent callers share it. One stuck past the timeout is given
+    // up for a new one, so a hung identity provider never holds later callers.
+    if (!this.pending || this.now() - this.pending.since >= this.timeoutMs) {
+      const pending = {
+        since: this.now(),
+        token: this.acquire().finally(() => {
+          if (this.pending === pending) this.pending = undefined;
+        }),
+      };
+      this.pending = pending;
+    }
+    return this.withinTimeout(this.pending.token);
+  }
+
+  /** The token, or `tokenUnavailable` once this caller has waited the timeout. */
+  private withinTimeout(token: Promise<string>): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            tokenUnavailable(
+              `the identity provider did not answer within ${this.timeoutMs / 1000} s`,
+            ),
+          ),
+        this.timeoutMs,
+      );
     });
-    return this.pending;
+    return Promise.race([token, timeout]).finally(() => clearTimeout(timer));
   }
 
   invalidate(): void {
@@ -68,7 +114,16 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
   private async acquire(): Promise<string> {
     const forceRefresh = this.refused;
     this.refused = false;
-    const result = await this.acquireResult(forceRefresh);
+    let result: AuthenticationResult;
+    try {
+      result = await this.acquireResult(forceRefresh);
+    } catch (error) {
+      if (error instanceof PartnerCenterError || !isOutage(error)) throw error;
+      const code = (error as { errorCode?: unknown }).errorCode;
+      throw tokenUnavailable(
+        `the identity provider failed (${typeof code === 'string' ? code : 'no answer'})`,
+      );
+    }
     const expiresOn = result.expiresOn?.getTime() ?? this.now();
     this.current = { token: result.accessToken, expiresOn };
     return result.accessToken;

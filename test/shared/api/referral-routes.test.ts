@@ -13,6 +13,7 @@ import {
 } from '../../support/gateway';
 import { independentSeedRequest, seedRequest, setPath } from '../../support/seed';
 import { tableNamed } from '../../support/tables';
+import { DEVSTORE_KEY, freePort } from '../../../local/azurite';
 
 let gateway: LocalGateway;
 
@@ -413,6 +414,23 @@ describe('POST /api/referrals', () => {
       expect(sandbox().referrals.size).toBe(0);
     });
   });
+
+  test('storage out of reach answers 503 storageUnavailable with Retry-After, and sends nothing', async () => {
+    const port = await freePort(); // nothing listens there
+    const noStorage = gatewayOn(gateway.local, {
+      AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEVSTORE_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
+    });
+    const before = sandbox().createRequests;
+
+    const answer = await noStorage.createReferral(independentSeedRequest(), {
+      'idempotency-key': randomUUID(),
+    });
+
+    expect(answer.status).toBe(503);
+    expect(errorOf(answer).code).toBe('storageUnavailable');
+    expect(answer.headers['retry-after']).toBe('10');
+    expect(sandbox().createRequests).toBe(before);
+  }, 60000);
 
   test('a crash between the upstream call and the outcome write, then a retry, creates one referral', async () => {
     // Short Partner Center deadline so the dead request's lease runs out within the test.

@@ -192,3 +192,45 @@ test('a wrong client secret is not mistaken for a consent problem', async () => 
   });
   await expect(tokens.getAccessToken()).rejects.toThrow(/invalid_client|7000215/);
 });
+
+describe('an identity provider that fails or hangs', () => {
+  /** The stand-ins' transport, with the token requests answered by `token` instead. */
+  function transport(token: (url: string, init?: RequestInit) => Promise<Response>) {
+    return fetchNetworkModule((async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input);
+      return /\/token$/.test(new URL(url).pathname) ? token(url, init) : local.fetch(input, init);
+    }) as typeof fetch);
+  }
+  const hang = () => new Promise<Response>(() => undefined);
+
+  test('a token request that hangs ends in tokenUnavailable at the timeout, and the next caller is not held by it', async () => {
+    let calls = 0;
+    const tokens = provider({
+      initialRefreshToken: local.identity.issueRefreshToken(local.clientId),
+      timeoutMs: 300,
+      networkClient: transport((url, init) => (++calls === 1 ? hang() : local.fetch(url, init))),
+    });
+    const started = Date.now();
+    const stuck = await answerOf(tokens.getAccessToken());
+    expect(stuck.status).toBe(503);
+    expect(stuck.envelope.error.code).toBe('identityProviderUnavailable');
+    expect(stuck.retryAfterSeconds).toBe(30);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The stuck request is given up: the next caller gets a token from a new one.
+    expect((await tokens.getAccessToken()).split('.')).toHaveLength(3);
+    expect(calls).toBe(2);
+  });
+
+  test('an unreachable identity provider is tokenUnavailable, not an internal error', async () => {
+    const tokens = provider({
+      initialRefreshToken: local.identity.issueRefreshToken(local.clientId),
+      networkClient: transport(() =>
+        Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })),
+      ),
+    });
+    const unreachable = await answerOf(tokens.getAccessToken());
+    expect(unreachable.status).toBe(503);
+    expect(unreachable.envelope.error.code).toBe('identityProviderUnavailable');
+    expect(unreachable.message).toMatch(/identity provider failed/);
+  });
+});
