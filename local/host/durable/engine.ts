@@ -38,6 +38,9 @@ import {
 const UPPER_SCHEMA_VERSION = 1;
 const OUT_OF_PROC_DATA = '$OutOfProcData$:';
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Waits before storage work that failed is tried again: 100 ms, doubling, at most 10 s. */
+const STORAGE_RETRY_MS = 100;
+const MAX_STORAGE_RETRY_MS = 10000;
 
 /** What the engine needs from the functions host. */
 export interface FunctionRunner {
@@ -217,11 +220,18 @@ export class DurableEngine {
     return result;
   }
 
-  private schedule(instanceId: string): void {
+  /**
+   * Runs an episode of the instance. One that fails (storage unreachable) is tried again after a
+   * growing wait, as the provider leaves the message to reappear: an instance is never stuck
+   * until a restart.
+   */
+  private schedule(instanceId: string, failures = 0): void {
     if (this.stopped) return;
-    this.exclusive(instanceId, () => this.episode(instanceId)).catch((error: unknown) =>
-      this.functions.log('error', `Durable: instance ${instanceId}: ${errorMessage(error)}`),
-    );
+    this.exclusive(instanceId, () => this.episode(instanceId)).catch((error: unknown) => {
+      this.functions.log('error', `Durable: instance ${instanceId}: ${errorMessage(error)}`);
+      const wait = Math.min(STORAGE_RETRY_MS * 2 ** failures, MAX_STORAGE_RETRY_MS);
+      this.later(wait, () => this.schedule(instanceId, failures + 1));
+    });
   }
 
   private async episode(instanceId: string): Promise<void> {
@@ -552,13 +562,16 @@ export class DurableEngine {
     }
   }
 
-  private async deliver(instanceId: string, message: Message): Promise<void> {
+  /** Queues a message for the instance; while storage fails, tries again after a growing wait. */
+  private async deliver(instanceId: string, message: Message, failures = 0): Promise<void> {
     if (this.stopped) return;
     try {
       await this.store.send(instanceId, message);
       this.wake(instanceId);
     } catch (error) {
       this.functions.log('error', `Durable: instance ${instanceId}: ${errorMessage(error)}`);
+      const wait = Math.min(STORAGE_RETRY_MS * 2 ** failures, MAX_STORAGE_RETRY_MS);
+      this.later(wait, () => void this.deliver(instanceId, message, failures + 1));
     }
   }
 }

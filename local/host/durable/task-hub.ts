@@ -102,8 +102,15 @@ export class TaskHubStore {
     });
   }
 
+  /** Creates the table once; a failed creation is tried again on the next call, not kept. */
   private ready(): Promise<void> {
-    this.created ??= this.table.createTable().then(() => undefined);
+    this.created ??= this.table.createTable().then(
+      () => undefined,
+      (error: unknown) => {
+        this.created = undefined;
+        throw error;
+      },
+    );
     return this.created;
   }
 

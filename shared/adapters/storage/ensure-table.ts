@@ -19,6 +19,11 @@ export function ensureTable(table: TableClient): Promise<void> {
   return pending;
 }
 
+/** The table was found missing (deleted after it was made): the next use creates it again. */
+export function forgetTable(table: TableClient): void {
+  ready.delete(table);
+}
+
 export function isStatus(error: unknown, status: number): boolean {
   return (error as { statusCode?: number }).statusCode === status;
 }

@@ -20,6 +20,26 @@ export const requestTimeoutPolicy: PipelinePolicy = {
   },
 };
 
+/** Tells `onLost` when the service says the table does not exist (it was deleted meanwhile). */
+export function tableLostPolicy(onLost: () => void): PipelinePolicy {
+  return {
+    name: 'tableLost',
+    async sendRequest(request, next) {
+      try {
+        return await next(request);
+      } catch (error) {
+        const { statusCode, code, message } = error as {
+          statusCode?: number;
+          code?: string;
+          message?: string;
+        };
+        if (statusCode === 404 && /TableNotFound/.test(`${code ?? ''} ${message ?? ''}`)) onLost();
+        throw error;
+      }
+    },
+  };
+}
+
 const NETWORK_CODES = new Set([
   'REQUEST_SEND_ERROR',
   'ECONNREFUSED',

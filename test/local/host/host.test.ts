@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { freePort } from '../../../local/azurite';
+import { freePort, startAzurite } from '../../../local/azurite';
 import { durableClientData } from '../../../local/host/durable/client-api';
 import type { QueueModel } from '../../../local/host/durable/queues';
 import { startHostProcess, type HostProcess } from '../../../local/host/launch';
@@ -438,6 +438,51 @@ describe('the Durable engine with production-like queues (scaled clock)', () => 
       expect(startedAt(rerun) - firstStart).toBeGreaterThanOrEqual(visibility - longestPoll);
     } finally {
       await second.host.stop();
+    }
+  });
+});
+
+describe('the Durable engine when its storage goes away for a while', () => {
+  it('keeps the answer of an activity that finished meanwhile, and completes once storage is back', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'fixture-azurite-'));
+    const port = await freePort();
+    let azurite = await startAzurite({ location: folder, port });
+    const file = join(folder, 'runs.txt');
+    const taskHub = `fixture${randomBytes(5).toString('hex')}`;
+    const host = await startHostProcess({
+      appRoot: FIXTURE_APP,
+      port: await freePort(),
+      env: { AzureWebJobsStorage: azurite.connectionString, FIXTURE_RUNS_FILE: file },
+      taskHub,
+      output: () => undefined,
+    });
+    try {
+      const client = durableClient(host, taskHub);
+      const id = await client.startNew('recordedOnce', { input: { tag: 'outage', ms: 1500 } });
+      await until(
+        async () => (existsSync(file) ? readFileSync(file, 'utf8') : ''),
+        (text) => text.includes('outage started'),
+      );
+      // Storage stops while the activity runs: its answer cannot be written when it finishes.
+      await azurite.stop();
+      await until(
+        async () => readFileSync(file, 'utf8'),
+        (text) => text.includes('outage finished'),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      azurite = await startAzurite({ location: folder, port });
+
+      const done = await until(
+        () => client.getStatus(id).catch(() => undefined),
+        (s) => s?.runtimeStatus === 'Completed',
+        30000,
+      );
+      expect(done?.output).toBe('outage');
+      // The activity ran once: its answer was kept and delivered, not lost with the outage.
+      expect(readFileSync(file, 'utf8').match(/outage started/g)).toHaveLength(1);
+    } finally {
+      await host.stop();
+      await azurite.stop();
     }
   });
 });

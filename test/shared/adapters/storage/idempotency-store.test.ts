@@ -4,6 +4,8 @@ import {
   IdempotencyStore,
   type NewReservation,
 } from '../../../../shared/adapters/storage/idempotency-store';
+import { tableClient } from '../../../../shared/adapters/storage/tables';
+import type { Settings } from '../../../../shared/config';
 import { testTable } from '../../../support/tables';
 
 const DAY = 86400000;
@@ -156,4 +158,17 @@ test('the purge leaves a record reserved anew after it was listed (it deletes by
 
   expect(await racy.purgeExpired()).toBe(0);
   expect((await racy.get(old.caller, old.key))?.requestHash).toBe('new');
+});
+
+test('a table deleted while the gateway runs is created again on its next use', async () => {
+  const connectionString = process.env.TEST_TABLES_CONNECTION_STRING ?? '';
+  const name = `lost${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const client = tableClient({ AzureWebJobsStorage: connectionString } as Settings, name);
+  const lostStore = new IdempotencyStore(client, () => clock);
+  expect((await lostStore.reserve(reservation())).reserved).toBe(true);
+
+  await client.deleteTable();
+  // The first use after the loss fails with the service's TableNotFound; the next creates it.
+  await lostStore.reserve(reservation()).catch(() => undefined);
+  expect((await lostStore.reserve(reservation())).reserved).toBe(true);
 });
