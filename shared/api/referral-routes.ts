@@ -1,7 +1,7 @@
 /** The referral routes: create (an independent referral exactly once, or start a shared one) and read. */
 import type { InvocationContext } from '@azure/functions';
 import { callerRecord, viewerOf } from '../contract/caller';
-import { createReferralOnce } from '../application/create-referral';
+import { createReferralOnce, MAX_REFERRAL_JSON_CHARS } from '../application/create-referral';
 import { idempotencyKeyFor } from '../application/idempotency-key';
 import { readReferral } from '../application/read-referrals';
 import { partnerReferralRequest } from '../application/shared-referral/flow';
@@ -9,13 +9,13 @@ import {
   startSharedReferral,
   type Orchestrations,
 } from '../application/shared-referral/operations';
-import { Failure } from '../contract/errors';
+import { errorBody, Failure } from '../contract/errors';
 import { validateReferralCreateRequest } from '../contract/validate';
 import type { GatewayHandler } from './handler';
 import { readJsonBody } from './json-body';
 import { followOperation } from './operation-routes';
 import { referralPath, withGatewayLinks } from './links';
-import { jsonResponse } from './responses';
+import { HttpFailure, jsonResponse } from './responses';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 /** Names the properties the contract does not know that were forwarded as sent. */
@@ -31,6 +31,17 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
       services();
     const validated = validateReferralCreateRequest(body, settings.REFERRAL_POLICY);
     if (!validated.ok) throw new Failure('invalidRequest', validated.error.error);
+    const storedChars = JSON.stringify(validated.value).length;
+    if (storedChars > MAX_REFERRAL_JSON_CHARS) {
+      throw new HttpFailure(
+        413,
+        errorBody(
+          'referralTooLarge',
+          `The referral takes ${storedChars} characters as JSON (control characters escaped); at most ${MAX_REFERRAL_JSON_CHARS} are taken, because the gateway keeps each referral in one Table Storage entity. Shorten the longest texts.`,
+          'request',
+        ),
+      );
+    }
     const key = idempotencyKeyFor(request.headers.get(IDEMPOTENCY_KEY_HEADER), validated.value);
     // New Microsoft fields go through; the caller and the logs hear their names (never values).
     const forwarded = validated.forwarded.length > 0 ? validated.forwarded.join(', ') : undefined;

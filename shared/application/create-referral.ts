@@ -65,6 +65,14 @@ export interface CreatedReferral {
   replayed: boolean;
 }
 
+/**
+ * The largest referral the gateway takes, as JSON (control characters escaped, as stored): the
+ * referral Partner Center returns is kept in one Table Storage entity (idempotency outcome, step
+ * record), which Azure limits to 1 MiB of UTF-16 text. 200,000 characters leave room for what
+ * the service adds to the referral it returns.
+ */
+export const MAX_REFERRAL_JSON_CHARS = 200_000;
+
 /** The same logical request hashes the same however it was spelled (aliases, key order). */
 export function requestHash(referral: ReferralCreateRequest): string {
   return createHash('sha256').update(JSON.stringify(referral)).digest('hex');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
+import { withAzureLimits } from './azure-limits';
 
 /** A client for a table of the run's Azurite. */
 export function tableNamed(name: string): TableClient {
@@ -10,7 +11,9 @@ export function tableNamed(name: string): TableClient {
   });
 }
 
-/** A table of its own for one test, in the run's Azurite. */
+/** A table of its own for one test, in the run's Azurite, with Azure's entity limits. */
 export function testTable(prefix: string): TableClient {
-  return tableNamed(`${prefix}${randomBytes(6).toString('hex')}`.replace(/[^A-Za-z0-9]/g, ''));
+  return withAzureLimits(
+    tableNamed(`${prefix}${randomBytes(6).toString('hex')}`.replace(/[^A-Za-z0-9]/g, '')),
+  );
 }

@@ -1,15 +1,26 @@
 /**
- * Long text in one table entity: a string property holds at most 32K characters, so the text is
- * split across `chunk0..chunkN` with a `chunks` count (an entity holds at most 1 MiB in all).
+ * Long text in one table entity: a string property holds at most 64 KiB (32K UTF-16 characters),
+ * so the text is split across `chunk0..chunkN` with a `chunks` count. An entity holds at most
+ * 1 MiB in all (Azure's limits; Azurite does not enforce them): 16 chunks of 30,000 characters
+ * are 960,000 bytes, leaving room for the entity's other properties.
  */
 const CHUNK_CHARS = 30000;
-const MAX_CHUNKS = 30;
+export const MAX_CHUNKED_CHARS = 16 * CHUNK_CHARS;
 
 export type ChunkedText = { chunks: number } & Record<string, unknown>;
 
+/** Text more than one table entity can hold. */
+export class EntityTooLarge extends Error {
+  override name = 'EntityTooLarge';
+}
+
 export function toChunks(text: string): ChunkedText {
   const chunks = Math.ceil(text.length / CHUNK_CHARS);
-  if (chunks > MAX_CHUNKS) throw new Error('Text too large for one table entity');
+  if (text.length > MAX_CHUNKED_CHARS) {
+    throw new EntityTooLarge(
+      `${text.length} characters do not fit one table entity (at most ${MAX_CHUNKED_CHARS})`,
+    );
+  }
   const out: ChunkedText = { chunks };
   for (let i = 0; i < chunks; i++)
     out[`chunk${i}`] = text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);

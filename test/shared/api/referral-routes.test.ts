@@ -183,6 +183,20 @@ describe('POST /api/referrals', () => {
     });
   });
 
+  test('a referral too large to keep (as stored, control characters escaped) is refused with 413 before anything is sent', async () => {
+    // A property Microsoft may add (forwarded as the contract allows) holding 120,000 control
+    // characters: about 120 KB as sent, 720,000 characters as stored JSON.
+    const heavy = { ...independentSeedRequest(), futureInsights: '\u0001'.repeat(120000) };
+    const before = sandbox().createRequests;
+
+    const answer = await gateway.createReferral(heavy, { 'idempotency-key': randomUUID() });
+
+    expect(answer.status).toBe(413);
+    expect(errorOf(answer).code).toBe('referralTooLarge');
+    expect(errorOf(answer).message).toMatch(/at most 200000/);
+    expect(sandbox().createRequests).toBe(before);
+  });
+
   describe('exactly once', () => {
     test('the same key twice answers the stored outcome without a second create', async () => {
       const key = randomUUID();

@@ -5,6 +5,11 @@ import {
   type NewReservation,
 } from '../../../../shared/adapters/storage/idempotency-store';
 import { tableClient } from '../../../../shared/adapters/storage/tables';
+import {
+  EntityTooLarge,
+  MAX_CHUNKED_CHARS,
+} from '../../../../shared/adapters/storage/chunked-text';
+import { MAX_REFERRAL_JSON_CHARS } from '../../../../shared/application/create-referral';
 import type { Settings } from '../../../../shared/config';
 import { testTable } from '../../../support/tables';
 
@@ -171,4 +176,18 @@ test('a table deleted while the gateway runs is created again on its next use', 
   // The first use after the loss fails with the service's TableNotFound; the next creates it.
   await lostStore.reserve(reservation()).catch(() => undefined);
   expect((await lostStore.reserve(reservation())).reserved).toBe(true);
+});
+
+test("an outcome as large as the gateway takes fits Azure's entity limits; more is refused before writing", async () => {
+  const { reserved, record } = await store.reserve(reservation());
+  expect(reserved).toBe(true);
+  const largest = { name: 'x'.repeat(MAX_REFERRAL_JSON_CHARS) };
+  // testTable enforces Azure's 1 MiB entity and 64 KiB property limits, which Azurite does not.
+  await expect(store.complete(record, { status: 201, body: largest })).resolves.toBe(true);
+
+  const other = await store.reserve(reservation());
+  const tooLarge = { name: 'x'.repeat(MAX_CHUNKED_CHARS) };
+  await expect(store.complete(other.record, { status: 201, body: tooLarge })).rejects.toThrow(
+    EntityTooLarge,
+  );
 });
