@@ -1,6 +1,6 @@
 // The app's one entry point (bundled for deployment): every function registers on import.
 import './health';
-import './idempotency-purge';
+import './retention';
 import './referrals';
 import './shared-referral';
 import './unknown-route';

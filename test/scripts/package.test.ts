@@ -49,7 +49,7 @@ test('a Functions host loads it as it is, with every function', async () => {
       'sharedReferral',
       'createPartnerReferral',
       'createMicrosoftReferral',
-      'purgeIdempotencyRecords',
+      'purgeExpiredRecords',
     ]),
   );
 });

@@ -23,7 +23,7 @@ import type {
 import type { Referral, Target } from '../../contract/schema';
 import { callerRecordOf, type CallerRecord } from '../../contract/caller';
 import { fromChunks, toChunks, type ChunkedText } from './chunked-text';
-import { ensureTable, entityOrUndefined } from './ensure-table';
+import { ensureTable, entityOrUndefined, isStatus } from './ensure-table';
 
 export interface StepRecord extends CallerRecord {
   operationId: string;
@@ -188,6 +188,31 @@ export class EngagementStore {
     );
     done.upsertEntity(stepEntity, 'Replace');
     await this.table.submitTransaction(done.actions);
+  }
+
+  /**
+   * Removes the operation rows (step results with the referrals Partner Center returned, kept
+   * failures, the key's lookup) last written before `cutoff`, each by the ETag listed; the
+   * engagement mappings stay. Returns how many rows went.
+   */
+  async purgeOperationsBefore(cutoff: Date): Promise<number> {
+    await ensureTable(this.table);
+    const rows = this.table.listEntities<Keys>({
+      queryOptions: {
+        filter: odata`PartitionKey ge 'operation-' and PartitionKey lt 'operation.' and Timestamp lt ${cutoff}`,
+        select: ['PartitionKey', 'RowKey'],
+      },
+    });
+    let removed = 0;
+    for await (const row of rows) {
+      try {
+        await this.table.deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
+        removed += 1;
+      } catch (error) {
+        if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
+      }
+    }
+    return removed;
   }
 
   /** Keeps an operation's failure whole (the last one; JSON as the application gives it). */

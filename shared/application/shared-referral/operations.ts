@@ -4,7 +4,7 @@
  * or finished; a failed one is started again and finishes only the missing step.
  */
 import { randomUUID } from 'node:crypto';
-import type { DurableClient } from 'durable-functions';
+import type { DurableClient, OrchestrationRuntimeStatus } from 'durable-functions';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { errorBody } from '../../contract/errors';
 import type { Logger } from '../../logging';
@@ -37,6 +37,12 @@ export interface Orchestrations {
   start(operationId: string, input: SharedReferralInput): Promise<void>;
 }
 
+/** Finished operations, kept for the idempotency window. */
+export interface FinishedOperations {
+  /** Removes finished operations (and their histories) created before `cutoff`; how many. */
+  purgeFinishedBefore(cutoff: Date): Promise<number>;
+}
+
 /** Adapts the `durable-functions` client. */
 export function durableOrchestrations(client: DurableClient): Orchestrations {
   return {
@@ -51,6 +57,22 @@ export function durableOrchestrations(client: DurableClient): Orchestrations {
     },
     async start(operationId, input) {
       await client.startNew(SHARED_REFERRAL_ORCHESTRATION, { instanceId: operationId, input });
+    },
+  };
+}
+
+/** Adapts the `durable-functions` client's purge. */
+export function durableFinishedOperations(client: DurableClient): FinishedOperations {
+  return {
+    async purgeFinishedBefore(cutoff) {
+      // The enum's values are these names (a type import keeps the module off the cold path).
+      const finished = ['Completed', 'Failed', 'Terminated'] as OrchestrationRuntimeStatus[];
+      const purged = await client.purgeInstanceHistoryBy({
+        createdTimeFrom: new Date(0),
+        createdTimeTo: cutoff,
+        runtimeStatus: finished,
+      });
+      return purged.instancesDeleted;
     },
   };
 }

@@ -15,6 +15,7 @@ import * as df from 'durable-functions';
 import { freePort, startAzurite } from '../../../local/azurite';
 import { durableClientData } from '../../../local/host/durable/client-api';
 import type { QueueModel } from '../../../local/host/durable/queues';
+import { durableFinishedOperations } from '../../../shared/application/shared-referral/operations';
 import { startHostProcess, type HostProcess } from '../../../local/host/launch';
 
 jest.setTimeout(60000);
@@ -253,6 +254,22 @@ describe('the local host serving the fixture app', () => {
     );
     expect((await client.purgeInstanceHistory(id)).instancesDeleted).toBe(1);
     await expect(client.getStatus(id)).rejects.toThrow(/HTTP 404/);
+  });
+
+  it("purges finished instances created before a time through the product's adapter, never running ones", async () => {
+    const finished = await client.startNew('customStatusOfSize', { input: 1 });
+    const running = await client.startNew('approval');
+    await until(
+      () => client.getStatus(finished),
+      (s) => s.runtimeStatus === 'Completed',
+    );
+    const operations = durableFinishedOperations(client);
+    expect(
+      await operations.purgeFinishedBefore(new Date(Date.now() + 1000)),
+    ).toBeGreaterThanOrEqual(1);
+    await expect(client.getStatus(finished)).rejects.toThrow(/HTTP 404/);
+    expect((await client.getStatus(running)).runtimeStatus).toBe('Running');
+    await client.terminate(running, 'done');
   });
 
   it('fails an orchestration whose custom status is over 16 KB, with the extension message', async () => {
