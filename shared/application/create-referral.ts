@@ -187,7 +187,7 @@ export async function createReferralOnce(
         replayed: true,
       };
     }
-    if (record.leaseUntil.getTime() <= now()) {
+    if (record.leaseLeftMs <= 0) {
       // The request holding the key died (or gave up) without an outcome: resolve it by re-sending.
       const taken = await idempotency.takeOver(record, call.correlationId, policy.leaseMs);
       if (taken) {
@@ -199,7 +199,7 @@ export async function createReferralOnce(
       }
     } else if (now() + policy.pollMs > waitUntil) {
       // Usually done well before its lease ends; a short interval gets the answer sooner.
-      const leaseLeft = Math.ceil((record.leaseUntil.getTime() - now()) / 1000);
+      const leaseLeft = Math.ceil(record.leaseLeftMs / 1000);
       throw keyInFlight(key, Math.min(10, Math.max(1, leaseLeft)));
     } else {
       await sleep(policy.pollMs);

@@ -28,13 +28,26 @@ export function isStatus(error: unknown, status: number): boolean {
   return (error as { statusCode?: number }).statusCode === status;
 }
 
-/** The entity with these keys, or undefined when there is none. */
+/**
+ * The entity with these keys, or undefined when there is none. `serviceTime` hears the storage
+ * service's time of the answer (its Date header), for judging times by the service's clock.
+ */
 export async function entityOrUndefined<T extends object>(
   table: TableClient,
   key: { partitionKey: string; rowKey: string },
+  serviceTime?: (epochMs: number) => void,
 ): Promise<TableEntityResult<T> | undefined> {
   try {
-    return await table.getEntity<T>(key.partitionKey, key.rowKey);
+    return await table.getEntity<T>(key.partitionKey, key.rowKey, {
+      ...(serviceTime
+        ? {
+            onResponse: (response) => {
+              const date = Date.parse(response.headers.get('date') ?? '');
+              if (!Number.isNaN(date)) serviceTime(date);
+            },
+          }
+        : {}),
+    });
   } catch (error) {
     if (isStatus(error, 404)) return undefined;
     throw error;

@@ -34,14 +34,23 @@ export interface IdempotencyRecord {
   upstreamRequestId: string;
   /** While in the future, the reserving request is presumed alive and calling Partner Center. */
   leaseUntil: Date;
+  /**
+   * How much of the lease is left, judged by the storage service's clock alone (its time when
+   * the record was read, less its time of the record's last write), so an instance whose own
+   * clock runs ahead cannot take over a request still in flight. Zero when it has run out.
+   */
+  leaseLeftMs: number;
   createdAt: Date;
   expiresAt: Date;
   correlationId: string;
   outcome?: StoredOutcome;
+  /** The lease's length from the record's last write (0 once released or completed). */
+  leaseMs: number;
   etag: string;
 }
 
 type RecordFields =
+  | 'leaseMs'
   | 'key'
   | 'caller'
   | 'callerAppId'
@@ -51,12 +60,15 @@ type RecordFields =
   | 'correlationId';
 
 export type NewReservation = Pick<IdempotencyRecord, RecordFields> & {
-  leaseMs: number;
   ttlMs: number;
 };
 
 /** The stored shape: the record's fields, plus the outcome spread over plain properties. */
-type Entity = Pick<IdempotencyRecord, RecordFields | 'leaseUntil' | 'createdAt' | 'expiresAt'> & {
+type Entity = Pick<
+  IdempotencyRecord,
+  Exclude<RecordFields, 'leaseMs'> | 'leaseUntil' | 'createdAt' | 'expiresAt'
+> & {
+  leaseMs?: number;
   partitionKey: string;
   rowKey: string;
   state: string;
@@ -110,13 +122,17 @@ export class IdempotencyStore {
         requestHash: reservation.requestHash,
         upstreamRequestId: reservation.upstreamRequestId,
         leaseUntil: new Date(now.getTime() + reservation.leaseMs),
+        leaseMs: reservation.leaseMs,
         createdAt: now,
         expiresAt: new Date(now.getTime() + reservation.ttlMs),
         correlationId: reservation.correlationId,
       };
       try {
         const result = await this.table.createEntity(entity);
-        return { reserved: true, record: toRecord(entity, result.etag ?? '') };
+        return {
+          reserved: true,
+          record: { ...toRecord(entity, result.etag ?? ''), leaseLeftMs: reservation.leaseMs },
+        };
       } catch (error) {
         if (!isStatus(error, 409)) throw error;
       }
@@ -131,11 +147,20 @@ export class IdempotencyStore {
 
   async get(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
     await ensureTable(this.table);
-    const entity = await entityOrUndefined<Entity>(this.table, {
-      partitionKey: partitionKeyFor(caller, key),
-      rowKey: ROW_KEY,
-    });
-    return entity && toRecord(entity, entity.etag);
+    let serviceNow: number | undefined;
+    const entity = await entityOrUndefined<Entity>(
+      this.table,
+      { partitionKey: partitionKeyFor(caller, key), rowKey: ROW_KEY },
+      (date) => (serviceNow = date),
+    );
+    if (!entity) return undefined;
+    const record = toRecord(entity, entity.etag);
+    // Both times are the service's: when it last wrote the record, and when it answered now.
+    const writtenAt = entity.timestamp ? Date.parse(entity.timestamp) : undefined;
+    if (serviceNow !== undefined && writtenAt !== undefined && !Number.isNaN(writtenAt)) {
+      record.leaseLeftMs = Math.max(0, record.leaseMs - (serviceNow - writtenAt));
+    }
+    return record;
   }
 
   /**
@@ -148,8 +173,10 @@ export class IdempotencyStore {
     leaseMs: number,
   ): Promise<IdempotencyRecord | undefined> {
     const leaseUntil = new Date(this.now().getTime() + leaseMs);
-    const etag = await this.update(record, { leaseUntil, correlationId });
-    return etag === undefined ? undefined : { ...record, leaseUntil, correlationId, etag };
+    const etag = await this.update(record, { leaseUntil, leaseMs, correlationId });
+    return etag === undefined
+      ? undefined
+      : { ...record, leaseUntil, leaseMs, leaseLeftMs: leaseMs, correlationId, etag };
   }
 
   /** Stores the outcome. False when the record changed meanwhile (someone else finished it). */
@@ -157,6 +184,7 @@ export class IdempotencyStore {
     const etag = await this.update(record, {
       state: 'completed',
       leaseUntil: this.now(),
+      leaseMs: 0,
       status: outcome.status,
       ...toChunks(JSON.stringify(outcome.body)),
       ...(outcome.referralId ? { referralId: outcome.referralId } : {}),
@@ -170,7 +198,7 @@ export class IdempotencyStore {
    * record (and its upstream request-id) stays for the next attempt to resolve.
    */
   async release(record: IdempotencyRecord): Promise<void> {
-    await this.update(record, { leaseUntil: new Date(0) });
+    await this.update(record, { leaseUntil: new Date(0), leaseMs: 0 });
   }
 
   /** Forgets the key: nothing was created upstream, so the caller may use it afresh. */
@@ -241,6 +269,9 @@ function toRecord(entity: Entity | TableEntityResult<Entity>, etag: string): Ide
     requestHash: entity.requestHash,
     upstreamRequestId: entity.upstreamRequestId,
     leaseUntil: new Date(entity.leaseUntil),
+    // Records written before leases were timed by the service: the writer's own clock.
+    leaseMs: entity.leaseMs ?? Math.max(0, new Date(entity.leaseUntil).getTime() - Date.now()),
+    leaseLeftMs: Math.max(0, new Date(entity.leaseUntil).getTime() - Date.now()),
     createdAt: new Date(entity.createdAt),
     expiresAt: new Date(entity.expiresAt),
     correlationId: entity.correlationId,

@@ -191,3 +191,20 @@ test("an outcome as large as the gateway takes fits Azure's entity limits; more 
     EntityTooLarge,
   );
 });
+
+test("a lease is judged by the storage service's clock, not by a reader's clock running ahead", async () => {
+  const table = testTable('idem');
+  const writer = new IdempotencyStore(table, () => new Date());
+  const aheadBy30s = new IdempotencyStore(table, () => new Date(Date.now() + 30000));
+  const pending = reservation({ leaseMs: 20000 });
+  await writer.reserve(pending);
+
+  // By its own clock the lease ended 10 s ago; by the service's it has about 20 s left.
+  const seen = await aheadBy30s.get(pending.caller, pending.key);
+  expect(seen?.leaseLeftMs).toBeGreaterThan(15000);
+
+  const short = reservation({ leaseMs: 500 });
+  await writer.reserve(short);
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  expect((await writer.get(short.caller, short.key))?.leaseLeftMs).toBe(0);
+});
