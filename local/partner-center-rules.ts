@@ -210,7 +210,9 @@ export function checkCreate(
   checkStatusPair(referral, problems);
   const consent = referral.consent;
   if (isObject(consent)) {
+    // The documented flags are booleans; a member the docs do not name is kept as sent.
     for (const [name, flag] of Object.entries(consent)) {
+      if (!(NAMES.consent ?? []).includes(name)) continue;
       if (flag !== null && typeof flag !== 'boolean') {
         problems.push(at(`consent.${name}`, 'A consent flag must be true or false.'));
       }
