@@ -2,7 +2,11 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { getEngagementRoute } from '../shared/api/engagement-routes';
 import { getOperationRoute } from '../shared/api/operation-routes';
-import { createReferralRoute, getReferralRoute } from '../shared/api/referral-routes';
+import {
+  createReferralRoute,
+  followCreateRoute,
+  getReferralRoute,
+} from '../shared/api/referral-routes';
 import { ROUTES } from '../shared/api/route-table';
 import { durableOrchestrations } from '../shared/application/shared-referral/operations';
 import { registerRoute } from './http-route';
@@ -11,6 +15,7 @@ const orchestrations = (context: InvocationContext) => durableOrchestrations(df.
 
 registerRoute(ROUTES.createReferral, createReferralRoute(orchestrations), { durableClient: true });
 registerRoute(ROUTES.getReferral, getReferralRoute());
+registerRoute(ROUTES.followCreateRequest, followCreateRoute());
 registerRoute(ROUTES.getReferralOperation, getOperationRoute(orchestrations), {
   durableClient: true,
 });

@@ -185,14 +185,13 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
         headers: location,
       },
       '202': {
-        description: 'A Shared referral is being created: the connector polls Location.',
+        description:
+          'A Shared referral is being created, or the first request with this key is still running: the connector polls Location.',
         headers: { ...location, ...retryAfter },
       },
       '400': error('The referral is invalid: every problem is in details with its path.'),
       ...COMMON_ERRORS,
-      '409': error(
-        'The idempotency key was used for a different referral, or its first request is still running.',
-      ),
+      '409': error('The idempotency key was used for a different referral.'),
       '413': error('The body is over 1 MiB.'),
       '415': error('The body is not JSON.'),
       '429': error('Partner Center kept throttling; retry after Retry-After.'),
@@ -212,6 +211,21 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
       ...COMMON_ERRORS,
       '404': error('There is no such referral.'),
       '502': error('Partner Center failed or was unreachable.'),
+    },
+  },
+  followCreateRequest: {
+    operationId: 'FollowCreateRequest',
+    summary: 'Follow a referral being created',
+    'x-ms-visibility': 'internal',
+    description:
+      'Where a repeated create is told to poll while its first request still runs: 202 while it runs, then 201 with the referral (finishing it if the first request died).',
+    parameters: [pathParameter('requestId', 'Request Id', 'The request id from the 202 answer.')],
+    responses: {
+      '201': { description: 'Created: the referral.', schema: ref('Referral') },
+      '202': { description: 'Still running.', headers: { ...location, ...retryAfter } },
+      ...COMMON_ERRORS,
+      '404': error('No such create is running: send the request again.'),
+      '502': error('Partner Center failed or was unreachable; the same request may be sent again.'),
     },
   },
   getReferralOperation: {

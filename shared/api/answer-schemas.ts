@@ -24,6 +24,15 @@ export const OperationRunningSchema = z
 
 export type OperationRunning = z.infer<typeof OperationRunningSchema>;
 
+export const CreateRunningSchema = z
+  .object({
+    requestId: z.string().describe('The create still running; poll its Location.'),
+    state: z.literal('running'),
+  })
+  .describe('An independent referral whose first request is still being created.');
+
+export type CreateRunning = z.infer<typeof CreateRunningSchema>;
+
 /**
  * What a create answers with 201, in one shape a flow can read either way: an Independent
  * referral is the referral itself; a Shared one is the engagement with both referrals.

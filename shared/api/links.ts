@@ -15,6 +15,8 @@ export function linkerFor(requestUrl: string, publicBaseUrl: string | undefined)
 
 export const referralPath = (id: string) => `/api/referrals/${encodeURIComponent(id)}`;
 export const operationPath = (id: string) => `/api/referrals/operations/${encodeURIComponent(id)}`;
+export const createRequestPath = (token: string) =>
+  `/api/referrals/requests/${encodeURIComponent(token)}`;
 export const engagementPath = (id: string) => `/api/engagements/${encodeURIComponent(id)}`;
 
 /**

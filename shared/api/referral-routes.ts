@@ -1,7 +1,12 @@
 /** The referral routes: create (an independent referral exactly once, or start a shared one) and read. */
 import type { InvocationContext } from '@azure/functions';
 import { callerRecord, viewerOf } from '../contract/caller';
-import { createReferralOnce, MAX_REFERRAL_JSON_CHARS } from '../application/create-referral';
+import {
+  createReferralOnce,
+  followCreate,
+  MAX_REFERRAL_JSON_CHARS,
+  type CreateOutcome,
+} from '../application/create-referral';
 import { idempotencyKeyFor } from '../application/idempotency-key';
 import { readReferral } from '../application/read-referrals';
 import { partnerReferralRequest } from '../application/shared-referral/flow';
@@ -11,10 +16,13 @@ import {
 } from '../application/shared-referral/operations';
 import { errorBody, Failure } from '../contract/errors';
 import { validateReferralCreateRequest } from '../contract/validate';
+import type { HttpResponseInit } from '@azure/functions';
+import type { Logger } from '../logging';
+import type { CreateRunning } from './answer-schemas';
 import type { GatewayHandler } from './handler';
 import { readJsonBody } from './json-body';
 import { followOperation } from './operation-routes';
-import { referralPath, withGatewayLinks } from './links';
+import { createRequestPath, referralPath, withGatewayLinks, type Linker } from './links';
 import { HttpFailure, jsonResponse } from './responses';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -79,21 +87,70 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
       };
       return answer;
     }
-    const created = await createReferralOnce(
+    const outcome = await createReferralOnce(
       { partnerCenter, idempotency, owners: engagements, policy: idempotencyPolicy, log },
       { referral: validated.value, key, ...callerRecord(caller), correlationId },
     );
-    log.info('referral.created', {
-      referralId: created.referral.id,
-      ...(created.referral.engagementId ? { engagementId: created.referral.engagementId } : {}),
-      replayed: created.replayed,
-      keySource: key?.source ?? 'none',
+    const answer = createAnswer(outcome, correlationId, link, log, key?.source ?? 'none');
+    answer.headers = { ...answer.headers, ...forwardedHeader };
+    return answer;
+  };
+}
+
+/** A create's answer: 201 with the referral, or 202 with where to poll while it still runs. */
+function createAnswer(
+  outcome: CreateOutcome,
+  correlationId: string,
+  link: Linker,
+  log: Logger,
+  keySource: string,
+): HttpResponseInit {
+  if (outcome.kind === 'pending') {
+    const running: CreateRunning = { requestId: outcome.token, state: 'running' };
+    return jsonResponse(202, running, correlationId, {
+      location: link(createRequestPath(outcome.token)),
+      'retry-after': String(outcome.retryAfterSeconds),
     });
-    return jsonResponse(created.status, withGatewayLinks(created.referral, link), correlationId, {
-      location: link(referralPath(created.referral.id)),
-      ...(created.replayed ? { 'idempotent-replayed': 'true' } : {}),
-      ...forwardedHeader,
-    });
+  }
+  const { referral, replayed } = outcome;
+  log.info('referral.created', {
+    referralId: referral.id,
+    ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
+    replayed,
+    keySource,
+  });
+  return jsonResponse(outcome.status, withGatewayLinks(referral, link), correlationId, {
+    location: link(referralPath(referral.id)),
+    ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+  });
+}
+
+/**
+ * `GET /api/referrals/requests/{requestId}`: a create that a repeat was told to poll (202),
+ * followed to its answer; the request holding it died, it is finished here.
+ */
+export function followCreateRoute(): GatewayHandler {
+  return async (request, { correlationId, log, services, link, caller }) => {
+    const token = request.params.requestId ?? '';
+    const { partnerCenter, idempotency, engagements, idempotencyPolicy } = services();
+    const outcome = /^[0-9a-f]{64}$/.test(token)
+      ? await followCreate(
+          { partnerCenter, idempotency, owners: engagements, policy: idempotencyPolicy, log },
+          { ...callerRecord(caller), correlationId },
+          token,
+        )
+      : undefined;
+    if (!outcome) {
+      throw new Failure(
+        'notFound',
+        errorBody(
+          'createRequestNotFound',
+          'There is no running create with this id: it ended without a referral (its first answer said why) or expired. Send the request again.',
+          'requestId',
+        ),
+      );
+    }
+    return createAnswer(outcome, correlationId, link, log, 'header');
   };
 }
 

@@ -14,6 +14,11 @@ export interface RouteSpec {
 const SPECS = {
   createReferral: { route: 'referrals', method: 'POST', permission: 'Referrals.Create' },
   getReferral: { route: 'referrals/{id}', method: 'GET', permission: 'Referrals.Read' },
+  followCreateRequest: {
+    route: 'referrals/requests/{requestId}',
+    method: 'GET',
+    permission: 'Referrals.Create',
+  },
   getReferralOperation: {
     route: 'referrals/operations/{operationId}',
     method: 'GET',

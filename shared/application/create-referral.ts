@@ -17,7 +17,7 @@ import { attemptLogger } from '../adapters/partner-center/attempt-log';
 import type { CallOptions } from '../adapters/partner-center/client';
 import type { Referral, ReferralCreateRequest } from '../contract/schema';
 import type { IdempotencyRecord, IdempotencyStore } from '../adapters/storage/idempotency-store';
-import { keyInFlight, keyReused, type IdempotencyKey } from './idempotency-key';
+import { keyReused, type IdempotencyKey } from './idempotency-key';
 
 export interface ReferralCreator {
   createReferral(
@@ -91,33 +91,113 @@ function definitelyNotCreated(error: unknown): boolean {
   return error instanceof PartnerCenterError && error.failure.created === 'no';
 }
 
+/** What a create ends with: the referral, or (a repeat of a request still running) where to poll. */
+export type CreateOutcome =
+  | ({ kind: 'created' } & CreatedReferral)
+  | { kind: 'pending'; token: string; retryAfterSeconds: number };
+
+interface CreateContext {
+  deps: CreateReferralDeps;
+  caller: CallerRecord;
+  correlationId: string;
+  keySource: IdempotencyKey['source'];
+}
+
+/** The creator may read it back; a failure here costs that, never the referral. */
+async function recordOwner(ctx: CreateContext, referral: Referral): Promise<void> {
+  try {
+    await ctx.deps.owners.recordOwner(referral, ctx.caller);
+  } catch {
+    ctx.deps.log.error('referral.ownerNotRecorded', { referralId: referral.id });
+  }
+}
+
+function send(ctx: CreateContext, referral: ReferralCreateRequest, requestId: string) {
+  return ctx.deps.partnerCenter.createReferral(referral, {
+    requestId,
+    correlationId: ctx.correlationId,
+    onAttempt: attemptLogger(ctx.deps.log),
+  });
+}
+
+/** Calls Partner Center under the reservation and records what happened. */
+async function createUnder(
+  ctx: CreateContext,
+  record: IdempotencyRecord,
+  request: ReferralCreateRequest,
+): Promise<CreateOutcome> {
+  const { idempotency, log } = ctx.deps;
+  let referral: Referral;
+  try {
+    ({ referral } = await send(ctx, request, record.upstreamRequestId));
+  } catch (error) {
+    try {
+      if (definitelyNotCreated(error)) await idempotency.remove(record);
+      else await idempotency.release(record);
+    } catch {
+      // The lease runs out on its own; a repeat then re-sends with the same request-id.
+      log.warn('idempotency.releaseFailed', { keySource: ctx.keySource });
+    }
+    throw error;
+  }
+  const outcome = {
+    status: 201,
+    body: referral,
+    referralId: referral.id,
+    ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
+  };
+  const recordOutcome = async () => {
+    try {
+      if (!(await idempotency.complete(record, outcome))) {
+        log.warn('idempotency.completedElsewhere', { referralId: referral.id });
+      }
+    } catch {
+      // The referral exists; the caller must hear so. A repeat re-sends the same request-id,
+      // which Partner Center answers with this same referral.
+      log.error('idempotency.outcomeNotRecorded', { referralId: referral.id });
+    }
+  };
+  // Two independent writes: side by side, so the answer waits for one round trip, not two.
+  await Promise.all([recordOwner(ctx, referral), recordOutcome()]);
+  return { kind: 'created', status: 201, referral, replayed: false };
+}
+
+function replayed(ctx: CreateContext, record: IdempotencyRecord): CreateOutcome | undefined {
+  if (record.state !== 'completed' || !record.outcome) return undefined;
+  ctx.deps.log.info('idempotency.replayed', {
+    keySource: ctx.keySource,
+    ...(record.outcome.referralId ? { referralId: record.outcome.referralId } : {}),
+  });
+  return {
+    kind: 'created',
+    status: record.outcome.status,
+    referral: record.outcome.body as Referral,
+    replayed: true,
+  };
+}
+
+/** A running request's poll interval: soon, but never past its lease. */
+const pollAfterSeconds = (record: IdempotencyRecord) =>
+  Math.min(10, Math.max(1, Math.ceil(record.leaseLeftMs / 1000)));
+
 export async function createReferralOnce(
   deps: CreateReferralDeps,
   call: CreateReferralCall,
-): Promise<CreatedReferral> {
+): Promise<CreateOutcome> {
   const sleep = deps.sleep ?? sleepFor;
   const now = deps.now ?? (() => Date.now());
   const { log, idempotency, policy } = deps;
-  const send = (requestId: string) =>
-    deps.partnerCenter.createReferral(call.referral, {
-      requestId,
-      correlationId: call.correlationId,
-      onAttempt: attemptLogger(log),
-    });
-
-  /** The creator may read it back; a failure here costs that, never the referral. */
-  const recordOwner = async (referral: Referral) => {
-    try {
-      await deps.owners.recordOwner(referral, callerRecordOf(call));
-    } catch {
-      log.error('referral.ownerNotRecorded', { referralId: referral.id });
-    }
+  const ctx: CreateContext = {
+    deps,
+    caller: callerRecordOf(call),
+    correlationId: call.correlationId,
+    keySource: call.key?.source ?? 'header',
   };
 
   if (!call.key) {
-    const { referral } = await send(randomUUID());
-    await recordOwner(referral);
-    return { status: 201, referral, replayed: false };
+    const { referral } = await send(ctx, call.referral, randomUUID());
+    await recordOwner(ctx, referral);
+    return { kind: 'created', status: 201, referral, replayed: false };
   }
 
   const key = call.key;
@@ -128,65 +208,22 @@ export async function createReferralOnce(
     key: key.value,
     ...callerRecordOf(call),
     requestHash: hash,
+    upstreamRequestId,
     correlationId: call.correlationId,
     leaseMs: policy.leaseMs,
     ttlMs: policy.ttlMs,
-  };
-
-  /** Calls Partner Center under the reservation and records what happened. */
-  const createUnder = async (record: IdempotencyRecord): Promise<CreatedReferral> => {
-    let referral: Referral;
-    try {
-      ({ referral } = await send(record.upstreamRequestId));
-    } catch (error) {
-      try {
-        if (definitelyNotCreated(error)) await idempotency.remove(record);
-        else await idempotency.release(record);
-      } catch {
-        // The lease runs out on its own; a repeat then re-sends with the same request-id.
-        log.warn('idempotency.releaseFailed', { keySource: key.source });
-      }
-      throw error;
-    }
-    const outcome = {
-      status: 201,
-      body: referral,
-      referralId: referral.id,
-      ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
-    };
-    const recordOutcome = async () => {
-      try {
-        if (!(await idempotency.complete(record, outcome))) {
-          log.warn('idempotency.completedElsewhere', { referralId: referral.id });
-        }
-      } catch {
-        // The referral exists; the caller must hear so. A repeat re-sends the same request-id,
-        // which Partner Center answers with this same referral.
-        log.error('idempotency.outcomeNotRecorded', { referralId: referral.id });
-      }
-    };
-    // Two independent writes: side by side, so the answer waits for one round trip, not two.
-    await Promise.all([recordOwner(referral), recordOutcome()]);
-    return { status: 201, referral, replayed: false };
+    // Kept until the outcome is, so a repeat that was told to poll can finish it.
+    request: JSON.stringify(call.referral),
   };
 
   const waitUntil = now() + policy.waitMs;
-  let current = await idempotency.reserve({ ...fresh, upstreamRequestId });
+  let current = await idempotency.reserve(fresh);
   for (;;) {
-    if (current.reserved) return createUnder(current.record);
+    if (current.reserved) return createUnder(ctx, current.record, call.referral);
     const record = current.record;
     if (record.requestHash !== hash) throw keyReused(key);
-    if (record.state === 'completed' && record.outcome) {
-      log.info('idempotency.replayed', {
-        keySource: key.source,
-        ...(record.outcome.referralId ? { referralId: record.outcome.referralId } : {}),
-      });
-      return {
-        status: record.outcome.status,
-        referral: record.outcome.body as Referral,
-        replayed: true,
-      };
-    }
+    const done = replayed(ctx, record);
+    if (done) return done;
     if (record.leaseLeftMs <= 0) {
       // The request holding the key died (or gave up) without an outcome: resolve it by re-sending.
       const taken = await idempotency.takeOver(record, call.correlationId, policy.leaseMs);
@@ -195,18 +232,46 @@ export async function createReferralOnce(
           keySource: key.source,
           requestId: taken.upstreamRequestId,
         });
-        return createUnder(taken);
+        return createUnder(ctx, taken, call.referral);
       }
     } else if (now() + policy.pollMs > waitUntil) {
-      // Usually done well before its lease ends; a short interval gets the answer sooner.
-      const leaseLeft = Math.ceil(record.leaseLeftMs / 1000);
-      throw keyInFlight(key, Math.min(10, Math.max(1, leaseLeft)));
+      // Still running: the caller polls for it (Power Automate follows a 202 by itself).
+      return { kind: 'pending', token: record.token, retryAfterSeconds: pollAfterSeconds(record) };
     } else {
       await sleep(policy.pollMs);
     }
     const latest = await idempotency.get(call.caller, key.value);
-    current = latest
-      ? { reserved: false, record: latest }
-      : await idempotency.reserve({ ...fresh, upstreamRequestId });
+    current = latest ? { reserved: false, record: latest } : await idempotency.reserve(fresh);
   }
+}
+
+/**
+ * Follows a create a repeat was told to poll: its outcome once there is one; while it runs,
+ * where to poll again; and if the request holding it died, finishes it (the same request-id).
+ * Undefined when there is no such request of this caller (ended without a referral, or expired).
+ */
+export async function followCreate(
+  deps: CreateReferralDeps,
+  call: CallerRecord & { correlationId: string },
+  token: string,
+): Promise<CreateOutcome | undefined> {
+  const record = await deps.idempotency.getByToken(token);
+  if (!record || record.caller !== call.caller) return undefined;
+  const ctx: CreateContext = {
+    deps,
+    caller: callerRecordOf(call),
+    correlationId: call.correlationId,
+    keySource: 'header',
+  };
+  const done = replayed(ctx, record);
+  if (done) return done;
+  if (record.leaseLeftMs > 0) {
+    return { kind: 'pending', token, retryAfterSeconds: pollAfterSeconds(record) };
+  }
+  // A Shared request's claim (followed as its operation), or nothing here to finish it with.
+  if (!record.request) return undefined;
+  const taken = await deps.idempotency.takeOver(record, call.correlationId, deps.policy.leaseMs);
+  if (!taken) return { kind: 'pending', token, retryAfterSeconds: 1 };
+  deps.log.warn('idempotency.takenOver', { requestId: taken.upstreamRequestId });
+  return createUnder(ctx, taken, JSON.parse(record.request) as ReferralCreateRequest);
 }

@@ -55,16 +55,3 @@ export function keyReused(key: IdempotencyKey): Failure {
     ),
   );
 }
-
-/** An earlier request with the same key is still being processed. */
-export function keyInFlight(key: IdempotencyKey, retryAfterSeconds: number): Failure {
-  return new Failure(
-    'busy',
-    errorBody(
-      'idempotencyRequestInFlight',
-      'An earlier request with the same idempotency key is still being processed. Send this request again after the Retry-After interval to get its answer.',
-      keyTarget(key),
-    ),
-    retryAfterSeconds,
-  );
-}

@@ -182,7 +182,7 @@ describe('the Power Platform connector rules (the PowerPlatformConnectors swagge
 
   test('path parameters say how they are encoded (validator: x-ms-url-encoding)', () => {
     const path = operations.flatMap((o) => o.parameters).filter((p) => p.in === 'path');
-    expect(path.length).toBe(3);
+    expect(path.length).toBe(4);
     for (const parameter of path) expect(parameter['x-ms-url-encoding']).toBe('single');
   });
 

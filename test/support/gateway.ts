@@ -11,7 +11,11 @@ import { getEngagementRoute } from '../../shared/api/engagement-routes';
 import { httpHandler, type GatewayHandler } from '../../shared/api/handler';
 import { healthRoute } from '../../shared/api/health-route';
 import { getOperationRoute } from '../../shared/api/operation-routes';
-import { createReferralRoute, getReferralRoute } from '../../shared/api/referral-routes';
+import {
+  createReferralRoute,
+  followCreateRoute,
+  getReferralRoute,
+} from '../../shared/api/referral-routes';
 import { ROUTES, type NamedRoute } from '../../shared/api/route-table';
 import { fetchNetworkModule } from '../../shared/adapters/partner-center/msal-network';
 import type { Services } from '../../shared/application/services';
@@ -38,6 +42,8 @@ export interface LocalGateway {
   postRaw(body: string | Uint8Array, headers: Record<string, string>): Promise<Answer>;
   getReferral(id: string, headers?: Record<string, string>): Promise<Answer>;
   getOperation(operationId: string, headers?: Record<string, string>): Promise<Answer>;
+  /** Follows a create's 202 Location (`/api/referrals/requests/{requestId}`). */
+  followCreate(location: string, headers?: Record<string, string>): Promise<Answer>;
   getEngagement(
     engagementId: string,
     refresh?: boolean,
@@ -162,6 +168,17 @@ export function gatewayOn(
         {},
         headers,
       ),
+    followCreate: (location, headers = {}) => {
+      const requestId = decodeURIComponent(location.split('/').pop() ?? '');
+      return get(
+        ROUTES.followCreateRequest,
+        followCreateRoute(),
+        `referrals/requests/${requestId}`,
+        { requestId },
+        {},
+        headers,
+      );
+    },
     getEngagement: (engagementId, refresh = false, headers = {}) =>
       get(
         ROUTES.getEngagement,

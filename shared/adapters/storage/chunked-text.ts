@@ -15,22 +15,46 @@ export class EntityTooLarge extends Error {
 }
 
 export function toChunks(text: string): ChunkedText {
+  return toNamedChunks(text, 'chunk') as ChunkedText;
+}
+
+export function fromChunks(entity: Record<string, unknown>): string | undefined {
+  return fromNamedChunks(entity, 'chunk');
+}
+
+/**
+ * The text as properties `<prefix>0..N` with their count in `<prefix>s`, so one entity can hold
+ * two texts under two prefixes (`chunk` is the default text's).
+ */
+export function toNamedChunks(text: string, prefix: string): Record<string, unknown> {
   const chunks = Math.ceil(text.length / CHUNK_CHARS);
   if (text.length > MAX_CHUNKED_CHARS) {
     throw new EntityTooLarge(
       `${text.length} characters do not fit one table entity (at most ${MAX_CHUNKED_CHARS})`,
     );
   }
-  const out: ChunkedText = { chunks };
-  for (let i = 0; i < chunks; i++)
-    out[`chunk${i}`] = text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
+  const out: Record<string, unknown> = { [`${prefix}s`]: chunks };
+  for (let i = 0; i < chunks; i++) {
+    out[`${prefix}${i}`] = text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
+  }
   return out;
 }
 
-export function fromChunks(entity: Record<string, unknown>): string | undefined {
-  const chunks = Number(entity.chunks ?? 0);
+export function fromNamedChunks(
+  entity: Record<string, unknown>,
+  prefix: string,
+): string | undefined {
+  const chunks = Number(entity[`${prefix}s`] ?? 0);
   if (!chunks) return undefined;
   const parts: string[] = [];
-  for (let i = 0; i < chunks; i++) parts.push(String(entity[`chunk${i}`] ?? ''));
+  for (let i = 0; i < chunks; i++) parts.push(String(entity[`${prefix}${i}`] ?? ''));
   return parts.join('');
+}
+
+/** Properties that empty a named text once stored (a merge cannot remove properties). */
+export function emptiedNamedChunks(text: string, prefix: string): Record<string, unknown> {
+  const count = Math.ceil(text.length / CHUNK_CHARS);
+  const out: Record<string, unknown> = { [`${prefix}s`]: 0 };
+  for (let i = 0; i < count; i++) out[`${prefix}${i}`] = '';
+  return out;
 }

@@ -7,10 +7,18 @@ import { callerRecordOf } from '../../contract/caller';
 import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
-import { fromChunks, toChunks, type ChunkedText } from './chunked-text';
+import {
+  emptiedNamedChunks,
+  fromChunks,
+  fromNamedChunks,
+  toChunks,
+  toNamedChunks,
+  type ChunkedText,
+} from './chunked-text';
 import { ensureTable, entityOrUndefined, isStatus, probeTable } from './ensure-table';
 
 const ROW_KEY = 'referral';
+const REQUEST_CHUNKS = 'request';
 
 /** The stored answer to a completed request, replayed verbatim to repeats. */
 export interface StoredOutcome {
@@ -23,6 +31,10 @@ export interface StoredOutcome {
 export interface IdempotencyRecord {
   /** The caller's key as given (or derived), for operators; not secret. */
   key: string;
+  /** The record's opaque id (its partition key): a waiting caller polls with it. */
+  token: string;
+  /** The request as sent (canonical JSON) while pending, so whoever follows it can finish it. */
+  request?: string;
   /** Who made it: the caller's object id (the key's scope), client app id and name. */
   caller: string;
   callerAppId?: string;
@@ -61,6 +73,8 @@ type RecordFields =
 
 export type NewReservation = Pick<IdempotencyRecord, RecordFields> & {
   ttlMs: number;
+  /** The request, kept until the outcome is (a Shared request's claim keeps none). */
+  request?: string;
 };
 
 /** The stored shape: the record's fields, plus the outcome spread over plain properties. */
@@ -126,6 +140,7 @@ export class IdempotencyStore {
         createdAt: now,
         expiresAt: new Date(now.getTime() + reservation.ttlMs),
         correlationId: reservation.correlationId,
+        ...(reservation.request ? toNamedChunks(reservation.request, REQUEST_CHUNKS) : {}),
       };
       try {
         const result = await this.table.createEntity(entity);
@@ -145,12 +160,17 @@ export class IdempotencyStore {
     throw new Error('Could not reserve the idempotency key: it keeps changing');
   }
 
-  async get(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+  get(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.getByToken(partitionKeyFor(caller, key));
+  }
+
+  /** The record with this token (see `IdempotencyRecord.token`). */
+  async getByToken(token: string): Promise<IdempotencyRecord | undefined> {
     await ensureTable(this.table);
     let serviceNow: number | undefined;
     const entity = await entityOrUndefined<Entity>(
       this.table,
-      { partitionKey: partitionKeyFor(caller, key), rowKey: ROW_KEY },
+      { partitionKey: token, rowKey: ROW_KEY },
       (date) => (serviceNow = date),
     );
     if (!entity) return undefined;
@@ -187,6 +207,8 @@ export class IdempotencyStore {
       leaseMs: 0,
       status: outcome.status,
       ...toChunks(JSON.stringify(outcome.body)),
+      // The request is not needed once its outcome is kept.
+      ...(record.request ? emptiedNamedChunks(record.request, REQUEST_CHUNKS) : {}),
       ...(outcome.referralId ? { referralId: outcome.referralId } : {}),
       ...(outcome.engagementId ? { engagementId: outcome.engagementId } : {}),
     });
@@ -262,8 +284,11 @@ export class IdempotencyStore {
 
 function toRecord(entity: Entity | TableEntityResult<Entity>, etag: string): IdempotencyRecord {
   const body = fromChunks(entity);
+  const request = fromNamedChunks(entity, REQUEST_CHUNKS);
   const record: IdempotencyRecord = {
     key: entity.key,
+    token: entity.partitionKey,
+    ...(request ? { request } : {}),
     ...callerRecordOf(entity),
     state: entity.state === 'completed' ? 'completed' : 'pending',
     requestHash: entity.requestHash,

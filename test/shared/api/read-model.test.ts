@@ -124,3 +124,25 @@ test('Read.All may read but not create', async () => {
   const answer = await gateway.createReferral(independentSeedRequest(), as('readsAll'));
   expect(answer.status).toBe(403);
 });
+
+describe('a create being followed', () => {
+  test("is followed by the caller that sent it only; another caller's poll answers 404", async () => {
+    const key = randomUUID();
+    await createdBy('creator', key);
+    const token = (await gateway.services.idempotency.get(creator.oid, key))?.token ?? '';
+    const location = `/api/referrals/requests/${token}`;
+    const otherCreator = await entraToken(local.identity, { roles: ['Referrals.Create'] });
+
+    expect((await gateway.followCreate(location, as('creator'))).status).toBe(201);
+    const other = await gateway.followCreate(location, {
+      authorization: `Bearer ${otherCreator}`,
+    });
+    expect(other.status).toBe(404);
+    expect(code(other)).toBe('createRequestNotFound');
+    const unknown = await gateway.followCreate(
+      `/api/referrals/requests/${'a'.repeat(64)}`,
+      as('creator'),
+    );
+    expect(code(unknown)).toBe('createRequestNotFound');
+  });
+});

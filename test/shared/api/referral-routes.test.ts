@@ -490,7 +490,7 @@ describe('POST /api/referrals', () => {
     await dying;
   });
 
-  test('a repeat while the first is in flight gets 409 with Retry-After when it may not wait', async () => {
+  test('a repeat while the first is in flight gets 202 with a Location that ends in its referral', async () => {
     const impatient = gatewayOn(gateway.local, { IDEMPOTENCY_WAIT_MS: '0' });
     sandbox().latencyMs = 500;
     const key = randomUUID();
@@ -503,10 +503,55 @@ describe('POST /api/referrals', () => {
       'idempotency-key': key,
     });
 
-    expect(repeat.status).toBe(409);
-    expect(errorOf(repeat).code).toBe('idempotencyRequestInFlight');
+    // Power Automate does not retry a 409; it follows a 202 by itself.
+    expect(repeat.status).toBe(202);
     expect(Number(repeat.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect((await first).status).toBe(201);
+    const location = repeat.headers.location ?? '';
+    expect(location).toMatch(/\/api\/referrals\/requests\/[0-9a-f]{64}$/);
+    const created = await first;
+    expect(created.status).toBe(201);
+    const followed = await impatient.followCreate(location);
+    expect(followed.status).toBe(201);
+    expect(followed.body).toEqual(created.body);
+    expect(sandbox().referrals.size).toBe(1);
+  });
+
+  test('after a crash, the repeat is told to poll, and polling finishes the request with the same request id', async () => {
+    const crashing = gatewayOn(gateway.local, {
+      PARTNER_CENTER_DEADLINE_MS: '1500',
+      IDEMPOTENCY_LEASE_MS: '2000',
+      IDEMPOTENCY_WAIT_MS: '0',
+    });
+    // The first instance dies before Partner Center is even called: its reservation stays.
+    class DiesAfterReserving extends IdempotencyStore {
+      override async reserve(...args: Parameters<IdempotencyStore['reserve']>) {
+        const result = await super.reserve(...args);
+        if (result.reserved) throw new Error('process killed');
+        return result;
+      }
+    }
+    const healthy = crashing.services.idempotency;
+    crashing.services.idempotency = new DiesAfterReserving(
+      tableNamed(crashing.services.settings.IDEMPOTENCY_TABLE),
+    );
+    const key = randomUUID();
+    const before = sandbox().createRequests;
+    expect(
+      (await crashing.createReferral(independentSeedRequest(), { 'idempotency-key': key })).status,
+    ).toBe(500);
+    crashing.services.idempotency = healthy;
+
+    const repeat = await crashing.createReferral(independentSeedRequest(), {
+      'idempotency-key': key,
+    });
+    expect(repeat.status).toBe(202);
+    let followed = await crashing.followCreate(repeat.headers.location ?? '');
+    for (let i = 0; followed.status === 202 && i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      followed = await crashing.followCreate(repeat.headers.location ?? '');
+    }
+    expect(followed.status).toBe(201);
+    expect(sandbox().createRequests).toBe(before + 1);
     expect(sandbox().referrals.size).toBe(1);
   });
 
