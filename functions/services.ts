@@ -30,6 +30,7 @@ export function idempotencyPolicyFrom(settings: Settings): IdempotencyPolicy {
     ttlMs: settings.IDEMPOTENCY_TTL_DAYS * DAY_MS,
     waitMs: settings.IDEMPOTENCY_WAIT_MS,
     pollMs: 200,
+    listDelayMs: settings.PARTNER_CENTER_LIST_DELAY_MS,
   };
 }
 

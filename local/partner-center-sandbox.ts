@@ -90,6 +90,16 @@ export interface SandboxOptions {
   organizationName?: string;
   /** Simulated upstream latency for every API request. */
   latencyMs?: number;
+  /**
+   * Answer a repeated request id with the first result instead of creating again. The docs ask
+   * for the same id on a retry but never promise this, so a gateway must not rely on it.
+   */
+  deduplicateRequestIds?: boolean;
+  /**
+   * How long a new referral takes to show in lists (read-after-write delay; the docs give none).
+   * A get by id sees it at once.
+   */
+  listDelayMs?: number;
   port?: number;
   /**
    * Keep the referrals here between runs (a JSON file), so a restarted sandbox still holds what
@@ -110,6 +120,8 @@ interface StoredAnswer {
 }
 
 const API = '/v1.0/engagements/referrals';
+
+const LIST_PAGE_SIZE = 100;
 
 function pcError(
   res: ServerResponse,
@@ -134,6 +146,10 @@ export class PartnerCenterSandbox {
   /** Faults applied so far, by kind. */
   faultsApplied: Record<string, number> = {};
   latencyMs: number;
+  deduplicateRequestIds: boolean;
+  listDelayMs: number;
+  /** When each referral shows in lists (after `listDelayMs`). */
+  private readonly listedFrom = new Map<string, number>();
   certificate = '';
   private faults: FaultRule[] = [];
   private readonly answersByRequestId = new Map<string, StoredAnswer>();
@@ -144,6 +160,8 @@ export class PartnerCenterSandbox {
   constructor(private readonly options: SandboxOptions) {
     this.jwks = createLocalJWKSet(options.identity.jwks);
     this.latencyMs = options.latencyMs ?? 0;
+    this.deduplicateRequestIds = options.deduplicateRequestIds ?? true;
+    this.listDelayMs = options.listDelayMs ?? 0;
   }
 
   async start(): Promise<this> {
@@ -231,8 +249,11 @@ export class PartnerCenterSandbox {
   }
 
   reset(): void {
+    this.deduplicateRequestIds = this.options.deduplicateRequestIds ?? true;
+    this.listDelayMs = this.options.listDelayMs ?? 0;
     this.referrals.clear();
     this.answersByRequestId.clear();
+    this.listedFrom.clear();
     this.createRequests = 0;
     this.createRequestIds = [];
     this.clearFaults();
@@ -402,7 +423,7 @@ export class PartnerCenterSandbox {
   private async create(req: IncomingMessage, requestId: string): Promise<StoredAnswer> {
     this.createRequests += 1;
     this.createRequestIds.push(requestId);
-    const earlier = this.answersByRequestId.get(requestId);
+    const earlier = this.deduplicateRequestIds ? this.answersByRequestId.get(requestId) : undefined;
     if (earlier) return earlier;
     const body = await this.json(req);
     if (!body.ok) return body.answer;
@@ -448,6 +469,7 @@ export class PartnerCenterSandbox {
       links: this.links(id, engagementId),
     };
     this.referrals.set(id, referral);
+    this.listedFrom.set(id, Date.now() + this.listDelayMs);
     const answer = { status: 201, body: referral };
     this.answersByRequestId.set(requestId, answer);
     return answer;
@@ -474,7 +496,8 @@ export class PartnerCenterSandbox {
   }
 
   private list(url: URL): StoredAnswer {
-    let items = [...this.referrals.values()];
+    const now = Date.now();
+    let items = [...this.referrals.values()].filter((r) => (this.listedFrom.get(r.id) ?? 0) <= now);
     const filter = url.searchParams.get('$filter');
     if (filter) {
       for (const clause of filter.split(/\s+and\s+/i)) {
@@ -500,12 +523,21 @@ export class PartnerCenterSandbox {
     }
     const top = url.searchParams.get('$top');
     if (top !== null) items = items.slice(0, Math.max(0, Number(top) || 0));
+    // Pages of up to 100, the rest behind @odata.nextLink (an opaque skip token).
+    const skip = Number(url.searchParams.get('$skiptoken') ?? '0') || 0;
+    const page = items.slice(skip, skip + LIST_PAGE_SIZE);
+    const next = new URL(`${this.apiUrl}/engagements/referrals`);
+    for (const [name, value] of url.searchParams) {
+      if (name !== '$skiptoken') next.searchParams.set(name, value);
+    }
+    next.searchParams.set('$skiptoken', String(skip + LIST_PAGE_SIZE));
     return {
       status: 200,
       body: {
         '@odata.context': `${this.apiUrl}/$metadata#Referrals`,
         '@odata.count': items.length,
-        value: items,
+        value: page,
+        ...(skip + LIST_PAGE_SIZE < items.length ? { '@odata.nextLink': next.href } : {}),
       },
     };
   }

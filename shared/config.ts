@@ -74,6 +74,11 @@ export const SettingsSchema = z
       .int()
       .positive()
       .optional(),
+    PARTNER_CENTER_LIST_DELAY_MS: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int()
+      .min(0, { error: 'must be 0 or more' })
+      .default(30000),
   })
   .superRefine((s, ctx) => {
     if (

@@ -18,6 +18,7 @@ import type { CallOptions } from '../adapters/partner-center/client';
 import type { Referral, ReferralCreateRequest } from '../contract/schema';
 import type { IdempotencyRecord, IdempotencyStore } from '../adapters/storage/idempotency-store';
 import { keyReused, type IdempotencyKey } from './idempotency-key';
+import { findCreated, type ReferralLister } from './reconcile';
 
 export interface ReferralCreator {
   createReferral(
@@ -35,15 +36,23 @@ export interface IdempotencyPolicy {
   waitMs: number;
   /** How often a waiting repeat looks again. */
   pollMs: number;
+  /** The assumed longest time a new referral takes to show in lists (see reconcile.ts). */
+  listDelayMs: number;
 }
 
-/** Who created which referral, for the read model. */
+/** Who created which referral, for the read model, and under which request (its claim). */
 export interface ReferralOwners {
-  recordOwner(referral: Pick<Referral, 'id' | 'engagementId'>, owner: CallerRecord): Promise<void>;
+  recordOwner(
+    referral: Pick<Referral, 'id' | 'engagementId'>,
+    owner: CallerRecord,
+    claim?: string,
+  ): Promise<void>;
+  /** The request a referral was recorded under, if any. */
+  claimOf(referralId: string): Promise<string | undefined>;
 }
 
 export interface CreateReferralDeps {
-  partnerCenter: ReferralCreator;
+  partnerCenter: ReferralCreator & ReferralLister;
   owners: ReferralOwners;
   idempotency: IdempotencyStore;
   policy: IdempotencyPolicy;
@@ -104,9 +113,9 @@ interface CreateContext {
 }
 
 /** The creator may read it back; a failure here costs that, never the referral. */
-async function recordOwner(ctx: CreateContext, referral: Referral): Promise<void> {
+async function recordOwner(ctx: CreateContext, referral: Referral, claim?: string): Promise<void> {
   try {
-    await ctx.deps.owners.recordOwner(referral, ctx.caller);
+    await ctx.deps.owners.recordOwner(referral, ctx.caller, claim);
   } catch {
     ctx.deps.log.error('referral.ownerNotRecorded', { referralId: referral.id });
   }
@@ -158,8 +167,45 @@ async function createUnder(
     }
   };
   // Two independent writes: side by side, so the answer waits for one round trip, not two.
-  await Promise.all([recordOwner(ctx, referral), recordOutcome()]);
+  await Promise.all([recordOwner(ctx, referral, record.token), recordOutcome()]);
   return { kind: 'created', status: 201, referral, replayed: false };
+}
+
+/**
+ * A reservation taken over from a request that died (or gave up) without an outcome: it may have
+ * created the referral. Find out before sending again (the caller has waited until a referral it
+ * created would show in lists, `settlingMs`): look for it, and adopt it when found (never one
+ * recorded under another request).
+ */
+async function resolveTakenOver(
+  ctx: CreateContext,
+  record: IdempotencyRecord,
+  request: ReferralCreateRequest,
+): Promise<CreateOutcome> {
+  const { deps } = ctx;
+  const found = await findCreated(
+    deps.partnerCenter,
+    request,
+    record.createdAt,
+    async (referralId) => {
+      const claim = await deps.owners.claimOf(referralId);
+      return claim !== undefined && claim !== record.token;
+    },
+    { correlationId: ctx.correlationId, onAttempt: attemptLogger(deps.log) },
+  );
+  if (!found) return createUnder(ctx, record, request);
+  deps.log.warn('idempotency.reconciled', { referralId: found.id, keySource: ctx.keySource });
+  const outcome = {
+    status: 201,
+    body: found,
+    referralId: found.id,
+    ...(found.engagementId ? { engagementId: found.engagementId } : {}),
+  };
+  await Promise.all([
+    recordOwner(ctx, found, record.token),
+    deps.idempotency.complete(record, outcome),
+  ]);
+  return { kind: 'created', status: 201, referral: found, replayed: false };
 }
 
 function replayed(ctx: CreateContext, record: IdempotencyRecord): CreateOutcome | undefined {
@@ -175,6 +221,13 @@ function replayed(ctx: CreateContext, record: IdempotencyRecord): CreateOutcome 
     replayed: true,
   };
 }
+
+/**
+ * How long, after the last holder's last possible send, before a referral it created would show
+ * in lists: until then, "not listed" does not mean "not created".
+ */
+const settlingMs = (policy: IdempotencyPolicy, record: IdempotencyRecord) =>
+  Math.max(0, policy.listDelayMs - record.sinceWriteMs);
 
 /** A running request's poll interval: soon, but never past its lease. */
 const pollAfterSeconds = (record: IdempotencyRecord) =>
@@ -224,15 +277,23 @@ export async function createReferralOnce(
     if (record.requestHash !== hash) throw keyReused(key);
     const done = replayed(ctx, record);
     if (done) return done;
-    if (record.leaseLeftMs <= 0) {
-      // The request holding the key died (or gave up) without an outcome: resolve it by re-sending.
+    const settling = record.leaseLeftMs <= 0 ? settlingMs(policy, record) : 0;
+    if (settling > 0) {
+      // Its holder ended without an outcome only just now: wait until a referral would show.
+      if (now() + settling > waitUntil) {
+        const retryAfterSeconds = Math.ceil(settling / 1000);
+        return { kind: 'pending', token: record.token, retryAfterSeconds };
+      }
+      await sleep(settling);
+    } else if (record.leaseLeftMs <= 0) {
+      // The request holding the key died (or gave up) without an outcome: resolve it.
       const taken = await idempotency.takeOver(record, call.correlationId, policy.leaseMs);
       if (taken) {
         log.warn('idempotency.takenOver', {
           keySource: key.source,
           requestId: taken.upstreamRequestId,
         });
-        return createUnder(ctx, taken, call.referral);
+        return resolveTakenOver(ctx, taken, call.referral);
       }
     } else if (now() + policy.pollMs > waitUntil) {
       // Still running: the caller polls for it (Power Automate follows a 202 by itself).
@@ -268,10 +329,13 @@ export async function followCreate(
   if (record.leaseLeftMs > 0) {
     return { kind: 'pending', token, retryAfterSeconds: pollAfterSeconds(record) };
   }
+  const settling = settlingMs(deps.policy, record);
+  if (settling > 0)
+    return { kind: 'pending', token, retryAfterSeconds: Math.ceil(settling / 1000) };
   // A Shared request's claim (followed as its operation), or nothing here to finish it with.
   if (!record.request) return undefined;
   const taken = await deps.idempotency.takeOver(record, call.correlationId, deps.policy.leaseMs);
   if (!taken) return { kind: 'pending', token, retryAfterSeconds: 1 };
   deps.log.warn('idempotency.takenOver', { requestId: taken.upstreamRequestId });
-  return createUnder(ctx, taken, JSON.parse(record.request) as ReferralCreateRequest);
+  return resolveTakenOver(ctx, taken, JSON.parse(record.request) as ReferralCreateRequest);
 }

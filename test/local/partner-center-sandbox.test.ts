@@ -144,7 +144,7 @@ test('a referral that carries an engagementId joins that engagement; an unknown 
   expect(unknown.body.error.code).toBe('itemNotFound');
 });
 
-test('a repeated request-id gets the first result instead of a second referral', async () => {
+test('with request-id deduplication on (the default for now), a repeated request-id gets the first result', async () => {
   const requestId = randomUUID();
   const a = await create(seedRequest(), { 'request-id': requestId });
   const b = await create(seedRequest(), { 'request-id': requestId });
@@ -279,3 +279,36 @@ test.each(['create-shared-2019.request.json', 'create-private-deal-current.recon
     expect(Object.keys(body.consent as object).every((k) => /^[a-z]/.test(k))).toBe(true);
   },
 );
+
+test('without request-id deduplication (what the docs promise), a repeated request id creates again', async () => {
+  local.sandbox.deduplicateRequestIds = false;
+  const requestId = randomUUID();
+  const first = await create(independentSeedRequest(), { 'ms-requestid': requestId });
+  const again = await create(independentSeedRequest(), { 'ms-requestid': requestId });
+  expect(again.body.id).not.toBe(first.body.id);
+  expect(local.sandbox.referrals.size).toBe(2);
+});
+
+test('a new referral shows in lists only after the list delay; a get by id sees it at once', async () => {
+  local.sandbox.listDelayMs = 400;
+  const { body } = await create(independentSeedRequest());
+  expect((await call('GET', `/engagements/referrals/${body.id}`)).status).toBe(200);
+  expect((await call('GET', '/engagements/referrals')).body.value).toHaveLength(0);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect((await call('GET', '/engagements/referrals')).body.value).toHaveLength(1);
+});
+
+test('lists in pages of 100, the rest behind @odata.nextLink', async () => {
+  for (let i = 0; i < 130; i++) await create(independentSeedRequest());
+  const first = await call('GET', '/engagements/referrals?$orderby=createdDateTime%20desc');
+  expect(first.body.value).toHaveLength(100);
+  expect(first.body['@odata.count']).toBe(130);
+  const next = new URL(first.body['@odata.nextLink'] as string);
+  expect(next.searchParams.get('$orderby')).toBe('createdDateTime desc');
+  const second = await call(
+    'GET',
+    `${next.pathname.replace(/^.*\/engagements/, '/engagements')}${next.search}`,
+  );
+  expect(second.body.value).toHaveLength(30);
+  expect(second.body['@odata.nextLink']).toBeUndefined();
+});

@@ -69,6 +69,8 @@ export interface ReferralFilter {
   engagementId?: string;
   status?: string;
   substatus?: string;
+  /** `customerProfile/address/country`, one of the documented filters. */
+  country?: string;
   orderBy?: 'createdDateTime desc' | 'createdDateTime asc';
   top?: number;
 }
@@ -125,23 +127,43 @@ export class PartnerCenterClient {
     }
   }
 
+  /** The first page of a list. */
   async listReferrals(filter: ReferralFilter, options: CallOptions = {}): Promise<Referral[]> {
+    for await (const page of this.listReferralPages(filter, options)) return page;
+    return [];
+  }
+
+  /**
+   * Every page of a list, following `@odata.nextLink` (pages of up to 100). A next link off
+   * Partner Center's own base URL is refused: the token must never go anywhere else.
+   */
+  async *listReferralPages(
+    filter: ReferralFilter,
+    options: CallOptions = {},
+  ): AsyncGenerator<Referral[]> {
     const clauses: string[] = [];
     if (filter.engagementId) clauses.push(`engagementId eq ${odataString(filter.engagementId)}`);
     if (filter.status) clauses.push(`status eq ${odataString(filter.status)}`);
     if (filter.substatus) clauses.push(`substatus eq ${odataString(filter.substatus)}`);
+    if (filter.country) {
+      clauses.push(`customerProfile/address/country eq ${odataString(filter.country)}`);
+    }
     const query = new URLSearchParams();
     if (clauses.length > 0) query.set('$filter', clauses.join(' and '));
     if (filter.orderBy) query.set('$orderby', filter.orderBy);
     if (filter.top !== undefined) query.set('$top', String(filter.top));
-    const suffix = query.size > 0 ? `?${query.toString()}` : '';
-    const { body } = await this.send<ReferralList>(
-      'list referrals',
-      'GET',
-      `/engagements/referrals${suffix}`,
-      options,
-    );
-    return body.value;
+    let path = `/engagements/referrals${query.size > 0 ? `?${query.toString()}` : ''}`;
+    for (;;) {
+      const { body } = await this.send<ReferralList>('list referrals', 'GET', path, options);
+      yield body.value;
+      const next = body['@odata.nextLink'];
+      if (!next) return;
+      const url = new URL(next, `${this.baseUrl}/`);
+      if (!url.href.startsWith(`${this.baseUrl}/`)) {
+        throw new Error(`Partner Center gave a next link off its own address: ${url.origin}`);
+      }
+      path = url.href.slice(this.baseUrl.length);
+    }
   }
 
   private async send<T>(

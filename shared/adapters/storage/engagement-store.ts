@@ -57,6 +57,8 @@ interface ReferralEntity extends Keys {
 /** Row `owner` of a referral's partition. */
 interface OwnerEntity extends Keys, CallerRecord {
   engagementId?: string;
+  /** The request the referral was created (or adopted) under. */
+  claim?: string;
   createdAt: string;
 }
 
@@ -105,11 +107,13 @@ export class EngagementStore {
   async recordOwner(
     referral: Pick<Referral, 'id' | 'engagementId'>,
     owner: CallerRecord,
+    claim?: string,
   ): Promise<void> {
     await ensureTable(this.table);
     const entity: OwnerEntity = {
       ...ownerKeys(referral.id),
       ...callerRecordOf(owner),
+      ...(claim ? { claim } : {}),
       ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
       createdAt: this.now().toISOString(),
     };
@@ -121,6 +125,13 @@ export class EngagementStore {
     await ensureTable(this.table);
     const entity = await entityOrUndefined<OwnerEntity>(this.table, ownerKeys(referralId));
     return entity && callerRecordOf(entity);
+  }
+
+  /** The request a referral was recorded under, if any. */
+  async claimOf(referralId: string): Promise<string | undefined> {
+    await ensureTable(this.table);
+    const entity = await entityOrUndefined<OwnerEntity>(this.table, ownerKeys(referralId));
+    return entity?.claim;
   }
 
   /** The referral a finished step created, if that step already ran to the end. */

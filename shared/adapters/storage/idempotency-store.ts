@@ -52,6 +52,8 @@ export interface IdempotencyRecord {
    * clock runs ahead cannot take over a request still in flight. Zero when it has run out.
    */
   leaseLeftMs: number;
+  /** How long ago (service time) the record was last written: a holder's last possible send. */
+  sinceWriteMs: number;
   createdAt: Date;
   expiresAt: Date;
   correlationId: string;
@@ -146,7 +148,11 @@ export class IdempotencyStore {
         const result = await this.table.createEntity(entity);
         return {
           reserved: true,
-          record: { ...toRecord(entity, result.etag ?? ''), leaseLeftMs: reservation.leaseMs },
+          record: {
+            ...toRecord(entity, result.etag ?? ''),
+            leaseLeftMs: reservation.leaseMs,
+            sinceWriteMs: 0,
+          },
         };
       } catch (error) {
         if (!isStatus(error, 409)) throw error;
@@ -179,6 +185,7 @@ export class IdempotencyStore {
     const writtenAt = entity.timestamp ? Date.parse(entity.timestamp) : undefined;
     if (serviceNow !== undefined && writtenAt !== undefined && !Number.isNaN(writtenAt)) {
       record.leaseLeftMs = Math.max(0, record.leaseMs - (serviceNow - writtenAt));
+      record.sinceWriteMs = Math.max(0, serviceNow - writtenAt);
     }
     return record;
   }
@@ -297,6 +304,7 @@ function toRecord(entity: Entity | TableEntityResult<Entity>, etag: string): Ide
     // Records written before leases were timed by the service: the writer's own clock.
     leaseMs: entity.leaseMs ?? Math.max(0, new Date(entity.leaseUntil).getTime() - Date.now()),
     leaseLeftMs: Math.max(0, new Date(entity.leaseUntil).getTime() - Date.now()),
+    sinceWriteMs: 0,
     createdAt: new Date(entity.createdAt),
     expiresAt: new Date(entity.expiresAt),
     correlationId: entity.correlationId,

@@ -394,7 +394,11 @@ describe('POST /api/referrals', () => {
 
   describe('upstream failures', () => {
     test('Partner Center still failing after retries is a 502 in the envelope, and a later retry creates once', async () => {
-      const fast = gatewayOn(gateway.local, { PARTNER_CENTER_MAX_ATTEMPTS: '2' });
+      // The retry waits until a referral the failed call might have made would show in lists.
+      const fast = gatewayOn(gateway.local, {
+        PARTNER_CENTER_MAX_ATTEMPTS: '2',
+        PARTNER_CENTER_LIST_DELAY_MS: '300',
+      });
       sandbox().injectFault({ fault: { kind: 'status', status: 500 }, times: 2, method: 'POST' });
       const key = randomUUID();
 
@@ -446,12 +450,17 @@ describe('POST /api/referrals', () => {
     expect(sandbox().createRequests).toBe(before);
   }, 60000);
 
-  test('a crash between the upstream call and the outcome write, then a retry, creates one referral', async () => {
+  test('a crash between the upstream call and the outcome write, then a retry, finds the referral instead of creating another', async () => {
     // Short Partner Center deadline so the dead request's lease runs out within the test.
     const crashing = gatewayOn(gateway.local, {
       PARTNER_CENTER_DEADLINE_MS: '1500',
       IDEMPOTENCY_LEASE_MS: '2000',
+      PARTNER_CENTER_LIST_DELAY_MS: '1000',
     });
+    // Partner Center as its docs allow: a repeated request id is not deduplicated, and a new
+    // referral shows in lists only after a while (within the assumed bound).
+    sandbox().deduplicateRequestIds = false;
+    sandbox().listDelayMs = 500;
     let killProcess: (reason: Error) => void = () => undefined;
     const processGone = new Promise<never>((_, reject) => {
       killProcess = reject;
@@ -480,7 +489,11 @@ describe('POST /api/referrals', () => {
     expect(retried.status).toBe(201);
     expect((retried.body as Referral).id).toBe([...sandbox().referrals.keys()][0]);
     expect(sandbox().referrals.size).toBe(1);
-    expect(sandbox().createRequests).toBe(2);
+    // Found by listing, not sent again.
+    expect(sandbox().createRequests).toBe(1);
+    expect(crashing.logs.some((line) => line.includes('"event":"idempotency.reconciled"'))).toBe(
+      true,
+    );
     const replay = await crashing.createReferral(independentSeedRequest(), {
       'idempotency-key': key,
     });
@@ -521,6 +534,7 @@ describe('POST /api/referrals', () => {
       PARTNER_CENTER_DEADLINE_MS: '1500',
       IDEMPOTENCY_LEASE_MS: '2000',
       IDEMPOTENCY_WAIT_MS: '0',
+      PARTNER_CENTER_LIST_DELAY_MS: '500',
     });
     // The first instance dies before Partner Center is even called: its reservation stays.
     class DiesAfterReserving extends IdempotencyStore {
