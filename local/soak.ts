@@ -55,15 +55,17 @@ export const SOAK_FAULTS: FaultRule[] = [
 ];
 
 /**
- * A shorter Partner Center deadline and idempotency lease than the defaults, so a request cut off
- * by a host kill is taken over in seconds rather than a minute and a half (the behaviour is the
- * same, only the waits shrink).
+ * A shorter Partner Center deadline, idempotency lease and list-delay bound than the defaults, so
+ * a request cut off by a host kill is taken over in seconds rather than a minute and a half (the
+ * behaviour is the same, only the waits shrink).
  */
 export const SOAK_SETTINGS = {
   PARTNER_CENTER_DEADLINE_MS: '10000',
   PARTNER_CENTER_ATTEMPT_TIMEOUT_MS: '4000',
   IDEMPOTENCY_LEASE_MS: '15000',
   IDEMPOTENCY_WAIT_MS: '5000',
+  // The sandbox lists a new referral at once; the assumed bound need not be longer.
+  PARTNER_CENTER_LIST_DELAY_MS: '2000',
 };
 
 /**

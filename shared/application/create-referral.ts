@@ -201,10 +201,11 @@ async function resolveTakenOver(
     referralId: found.id,
     ...(found.engagementId ? { engagementId: found.engagementId } : {}),
   };
-  await Promise.all([
-    recordOwner(ctx, found, record.token),
-    deps.idempotency.complete(record, outcome),
-  ]);
+  const recordOutcome = deps.idempotency.complete(record, outcome).catch(() => {
+    // Found again the same way by the next repeat: the referral is never made twice for it.
+    deps.log.error('idempotency.outcomeNotRecorded', { referralId: found.id });
+  });
+  await Promise.all([recordOwner(ctx, found, record.token), recordOutcome]);
   return { kind: 'created', status: 201, referral: found, replayed: false };
 }
 
