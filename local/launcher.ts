@@ -105,6 +105,8 @@ export function standInSettings(local: LocalPartnerCenter, auth: 'entra' | 'none
     PARTNER_CENTER_CLIENT_CERTIFICATE: '',
     PARTNER_CENTER_USERNAME: '',
     PARTNER_CENTER_SCOPE,
+    // The sandbox lists a new referral at once: a short bound keeps unknown outcomes quick.
+    PARTNER_CENTER_LIST_DELAY_MS: '1000',
     // The stand-ins' identities live as long as this run; a fresh key each time is enough.
     TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...(auth === 'entra'

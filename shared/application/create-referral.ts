@@ -129,6 +129,63 @@ function send(ctx: CreateContext, referral: ReferralCreateRequest, requestId: st
   });
 }
 
+/** The referral a send under this record made since `since`, if it shows in lists. */
+function findSentUnder(
+  ctx: CreateContext,
+  record: IdempotencyRecord,
+  request: ReferralCreateRequest,
+  since: Date,
+): Promise<Referral | undefined> {
+  const { deps } = ctx;
+  const takenElsewhere = async (referralId: string) => {
+    const claim = await deps.owners.claimOf(referralId);
+    return claim !== undefined && claim !== record.token;
+  };
+  return findCreated(deps.partnerCenter, request, since, takenElsewhere, {
+    correlationId: ctx.correlationId,
+    onAttempt: attemptLogger(deps.log),
+  });
+}
+
+/** Sends of one create within one request, each after finding the previous one made nothing. */
+const MAX_SEND_ROUNDS = 3;
+
+/** A failure after which Partner Center may or may not hold the referral. */
+const outcomeUnknown = (error: unknown) =>
+  error instanceof PartnerCenterError &&
+  error.failure.created === 'unknown' &&
+  error.failure.retryable;
+
+/**
+ * Sends the create; when its outcome is unknown (an answer lost, a 5xx), finds out before
+ * sending again, up to three sends and as long as half the lease is left for it: waits until the referral would show
+ * in lists, looks for it, and sends again (same request-id) only when it is not there.
+ */
+async function sendSettled(
+  ctx: CreateContext,
+  record: IdempotencyRecord,
+  request: ReferralCreateRequest,
+): Promise<Referral> {
+  const { deps } = ctx;
+  const now = deps.now ?? (() => Date.now());
+  const started = now();
+  for (let round = 1; ; round++) {
+    const sentAt = new Date();
+    try {
+      return (await send(ctx, request, record.upstreamRequestId)).referral;
+    } catch (error) {
+      const budgetLeft = now() - started + deps.policy.listDelayMs < deps.policy.leaseMs / 2;
+      if (!outcomeUnknown(error) || !budgetLeft || round >= MAX_SEND_ROUNDS) throw error;
+    }
+    await (deps.sleep ?? sleepFor)(deps.policy.listDelayMs);
+    const found = await findSentUnder(ctx, record, request, sentAt);
+    if (found) {
+      deps.log.warn('idempotency.reconciled', { referralId: found.id, keySource: ctx.keySource });
+      return found;
+    }
+  }
+}
+
 /** Calls Partner Center under the reservation and records what happened. */
 async function createUnder(
   ctx: CreateContext,
@@ -138,7 +195,7 @@ async function createUnder(
   const { idempotency, log } = ctx.deps;
   let referral: Referral;
   try {
-    ({ referral } = await send(ctx, request, record.upstreamRequestId));
+    referral = await sendSettled(ctx, record, request);
   } catch (error) {
     try {
       if (definitelyNotCreated(error)) await idempotency.remove(record);
@@ -183,16 +240,7 @@ async function resolveTakenOver(
   request: ReferralCreateRequest,
 ): Promise<CreateOutcome> {
   const { deps } = ctx;
-  const found = await findCreated(
-    deps.partnerCenter,
-    request,
-    record.createdAt,
-    async (referralId) => {
-      const claim = await deps.owners.claimOf(referralId);
-      return claim !== undefined && claim !== record.token;
-    },
-    { correlationId: ctx.correlationId, onAttempt: attemptLogger(deps.log) },
-  );
+  const found = await findSentUnder(ctx, record, request, record.createdAt);
   if (!found) return createUnder(ctx, record, request);
   deps.log.warn('idempotency.reconciled', { referralId: found.id, keySource: ctx.keySource });
   const outcome = {

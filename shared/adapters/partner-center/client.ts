@@ -63,7 +63,17 @@ export interface CallOptions {
   correlationId?: string;
   /** Attempt events for this call only (in addition to the client's own listener). */
   onAttempt?: (event: AttemptEvent) => void;
+  /**
+   * The call must not be repeated once its outcome is unknown (a create: Partner Center does not
+   * promise to deduplicate a repeated request id). Only attempts that certainly did nothing are
+   * retried (429, a refused token, a connection never made); the caller resolves the rest.
+   */
+  notRepeatable?: boolean;
 }
+
+/** Network errors that mean the request never reached the service. */
+const NOT_SENT =
+  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|CERT_|UNABLE_TO_VERIFY|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_CERT)/;
 
 export interface ReferralFilter {
   engagementId?: string;
@@ -105,7 +115,7 @@ export class PartnerCenterClient {
       'create a referral',
       'POST',
       '/engagements/referrals',
-      { ...options, requestId },
+      { ...options, requestId, notRepeatable: true },
       referral,
     );
     return { referral: body, requestId };
@@ -239,7 +249,11 @@ export class PartnerCenterClient {
           ? { kind: 'timeout', requestId }
           : { kind: 'network', requestId, reason };
         const delayMs = backoffDelayMs(attempt, this.policy, this.random);
-        if (!this.canWait(attempt, delayMs, deadline)) {
+        const mayHaveArrived = timedOut || !NOT_SENT.test(reason);
+        if (
+          !this.canWait(attempt, delayMs, deadline) ||
+          (options.notRepeatable && mayHaveArrived)
+        ) {
           report({ outcome: 'failure', reason });
           break;
         }
@@ -273,7 +287,9 @@ export class PartnerCenterClient {
         report({ outcome: 'retry', status: 401, reason: 'token refused', delayMs: 0 });
         continue;
       }
-      if (!isRetryableStatus(response.status)) {
+      // A 408 or 5xx may come after the service acted: not repeated when that matters.
+      const doneNothing = response.status === 429;
+      if (!isRetryableStatus(response.status) || (options.notRepeatable && !doneNothing)) {
         report({ outcome: 'failure', status: response.status });
         break;
       }

@@ -340,8 +340,8 @@ describe('POST /api/referrals', () => {
       expect(sandbox().referrals.size).toBe(2);
     });
 
-    test('a 503 storm followed by success creates one referral', async () => {
-      sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 3, method: 'POST' });
+    test('503s followed by success create one referral, each resend after finding nothing made', async () => {
+      sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 2, method: 'POST' });
       const key = randomUUID();
 
       const answer = await gateway.createReferral(independentSeedRequest(), {
@@ -357,7 +357,10 @@ describe('POST /api/referrals', () => {
       expect(sandbox().referrals.size).toBe(1);
     });
 
-    test('an answer lost after Partner Center created the referral does not create twice', async () => {
+    test('an answer lost after Partner Center created the referral is found by listing, not created twice', async () => {
+      // Partner Center as its docs allow: no request-id deduplication, lists a little behind.
+      sandbox().deduplicateRequestIds = false;
+      sandbox().listDelayMs = 400;
       sandbox().injectFault({ fault: { kind: 'drop' }, times: 1, method: 'POST', when: 'after' });
 
       const answer = await gateway.createReferral(independentSeedRequest(), {
@@ -365,8 +368,9 @@ describe('POST /api/referrals', () => {
       });
 
       expect(answer.status).toBe(201);
-      expect(sandbox().createRequests).toBe(2);
+      expect(sandbox().createRequests).toBe(1);
       expect(sandbox().referrals.size).toBe(1);
+      expect((answer.body as Referral).id).toBe([...sandbox().referrals.keys()][0]);
     });
 
     test('a business rejection frees the key for a corrected request', async () => {
@@ -399,7 +403,8 @@ describe('POST /api/referrals', () => {
         PARTNER_CENTER_MAX_ATTEMPTS: '2',
         PARTNER_CENTER_LIST_DELAY_MS: '300',
       });
-      sandbox().injectFault({ fault: { kind: 'status', status: 500 }, times: 2, method: 'POST' });
+      // Three sends in the request, each after finding that the previous one made nothing.
+      sandbox().injectFault({ fault: { kind: 'status', status: 500 }, times: 3, method: 'POST' });
       const key = randomUUID();
 
       const failed = await fast.createReferral(independentSeedRequest(), {
@@ -449,6 +454,20 @@ describe('POST /api/referrals', () => {
     expect(answer.headers['retry-after']).toBe('10');
     expect(sandbox().createRequests).toBe(before);
   }, 60000);
+
+  test('an unknown outcome with nothing created is sent again, once it would have shown', async () => {
+    sandbox().deduplicateRequestIds = false;
+    sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 1, method: 'POST' });
+    const faultsBefore = sandbox().faultsApplied['503-before'] ?? 0;
+
+    const answer = await gateway.createReferral(independentSeedRequest(), {
+      'idempotency-key': randomUUID(),
+    });
+
+    expect(answer.status).toBe(201);
+    expect((sandbox().faultsApplied['503-before'] ?? 0) - faultsBefore).toBe(1);
+    expect(sandbox().referrals.size).toBe(1);
+  });
 
   test('a crash between the upstream call and the outcome write, then a retry, finds the referral instead of creating another', async () => {
     // Short Partner Center deadline so the dead request's lease runs out within the test.
