@@ -17,9 +17,9 @@ for (const step of SHARED_STEPS) {
   const name = stepActivity(step);
   df.app.activity(name, {
     handler: (input: StepInput, context: InvocationContext) => {
-      const { partnerCenter, engagements } = getServices();
+      const { partnerCenter, engagements, idempotencyPolicy: policy } = getServices();
       const log = createLogger(context, { correlationId: input.correlationId, operation: name });
-      return runStep({ partnerCenter, engagements, log }, step, input);
+      return runStep({ partnerCenter, engagements, log, policy }, step, input);
     },
   });
 }

@@ -91,13 +91,13 @@ export interface SandboxOptions {
   /** Simulated upstream latency for every API request. */
   latencyMs?: number;
   /**
-   * Answer a repeated request id with the first result instead of creating again. The docs ask
-   * for the same id on a retry but never promise this, so a gateway must not rely on it.
+   * Answer a repeated request id with the first result instead of creating again (default off:
+   * the docs ask for the same id on a retry but never promise this).
    */
   deduplicateRequestIds?: boolean;
   /**
-   * How long a new referral takes to show in lists (read-after-write delay; the docs give none).
-   * A get by id sees it at once.
+   * How long a new referral takes to show in lists (read-after-write delay; the docs give none;
+   * default 500 ms). A get by id sees it at once.
    */
   listDelayMs?: number;
   port?: number;
@@ -122,6 +122,12 @@ interface StoredAnswer {
 const API = '/v1.0/engagements/referrals';
 
 const LIST_PAGE_SIZE = 100;
+/**
+ * The worst the docs allow, by default: no request-id deduplication (never promised) and a new
+ * referral showing in lists only after a while (no bound is documented; the local product's
+ * settings assume one second, PARTNER_CENTER_LIST_DELAY_MS).
+ */
+const DEFAULT_LIST_DELAY_MS = 500;
 
 function pcError(
   res: ServerResponse,
@@ -160,8 +166,8 @@ export class PartnerCenterSandbox {
   constructor(private readonly options: SandboxOptions) {
     this.jwks = createLocalJWKSet(options.identity.jwks);
     this.latencyMs = options.latencyMs ?? 0;
-    this.deduplicateRequestIds = options.deduplicateRequestIds ?? true;
-    this.listDelayMs = options.listDelayMs ?? 0;
+    this.deduplicateRequestIds = options.deduplicateRequestIds ?? false;
+    this.listDelayMs = options.listDelayMs ?? DEFAULT_LIST_DELAY_MS;
   }
 
   async start(): Promise<this> {
@@ -249,8 +255,8 @@ export class PartnerCenterSandbox {
   }
 
   reset(): void {
-    this.deduplicateRequestIds = this.options.deduplicateRequestIds ?? true;
-    this.listDelayMs = this.options.listDelayMs ?? 0;
+    this.deduplicateRequestIds = this.options.deduplicateRequestIds ?? false;
+    this.listDelayMs = this.options.listDelayMs ?? DEFAULT_LIST_DELAY_MS;
     this.referrals.clear();
     this.answersByRequestId.clear();
     this.listedFrom.clear();

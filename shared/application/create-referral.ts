@@ -18,7 +18,7 @@ import type { CallOptions } from '../adapters/partner-center/client';
 import type { Referral, ReferralCreateRequest } from '../contract/schema';
 import type { IdempotencyRecord, IdempotencyStore } from '../adapters/storage/idempotency-store';
 import { keyReused, type IdempotencyKey } from './idempotency-key';
-import { findCreated, type ReferralLister } from './reconcile';
+import { findCreated, sendSettled, type ReferralLister } from './reconcile';
 
 export interface ReferralCreator {
   createReferral(
@@ -147,43 +147,23 @@ function findSentUnder(
   });
 }
 
-/** Sends of one create within one request, each after finding the previous one made nothing. */
-const MAX_SEND_ROUNDS = 3;
-
-/** A failure after which Partner Center may or may not hold the referral. */
-const outcomeUnknown = (error: unknown) =>
-  error instanceof PartnerCenterError &&
-  error.failure.created === 'unknown' &&
-  error.failure.retryable;
-
-/**
- * Sends the create; when its outcome is unknown (an answer lost, a 5xx), finds out before
- * sending again, up to three sends and as long as half the lease is left for it: waits until the referral would show
- * in lists, looks for it, and sends again (same request-id) only when it is not there.
- */
-async function sendSettled(
+/** Sends under the reservation, finding out before any resend (half the lease for it all). */
+function sendSettledUnder(
   ctx: CreateContext,
   record: IdempotencyRecord,
   request: ReferralCreateRequest,
 ): Promise<Referral> {
   const { deps } = ctx;
-  const now = deps.now ?? (() => Date.now());
-  const started = now();
-  for (let round = 1; ; round++) {
-    const sentAt = new Date();
-    try {
-      return (await send(ctx, request, record.upstreamRequestId)).referral;
-    } catch (error) {
-      const budgetLeft = now() - started + deps.policy.listDelayMs < deps.policy.leaseMs / 2;
-      if (!outcomeUnknown(error) || !budgetLeft || round >= MAX_SEND_ROUNDS) throw error;
-    }
-    await (deps.sleep ?? sleepFor)(deps.policy.listDelayMs);
-    const found = await findSentUnder(ctx, record, request, sentAt);
-    if (found) {
-      deps.log.warn('idempotency.reconciled', { referralId: found.id, keySource: ctx.keySource });
-      return found;
-    }
-  }
+  return sendSettled({
+    send: async () => (await send(ctx, request, record.upstreamRequestId)).referral,
+    find: (since) => findSentUnder(ctx, record, request, since),
+    listDelayMs: deps.policy.listDelayMs,
+    budgetMs: deps.policy.leaseMs / 2,
+    onFound: (found) =>
+      deps.log.warn('idempotency.reconciled', { referralId: found.id, keySource: ctx.keySource }),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
 }
 
 /** Calls Partner Center under the reservation and records what happened. */
@@ -195,7 +175,7 @@ async function createUnder(
   const { idempotency, log } = ctx.deps;
   let referral: Referral;
   try {
-    referral = await sendSettled(ctx, record, request);
+    referral = await sendSettledUnder(ctx, record, request);
   } catch (error) {
     try {
       if (definitelyNotCreated(error)) await idempotency.remove(record);

@@ -9,7 +9,9 @@
  * shows in lists within that time. The listing waits it out after the last send; a referral that
  * shows later is not found, and the create is sent again (a duplicate, logged).
  */
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { CallOptions, ReferralFilter } from '../adapters/partner-center/client';
+import { PartnerCenterError } from '../adapters/partner-center/errors';
 import type { Referral, ReferralCreateRequest } from '../contract/schema';
 
 export interface ReferralLister {
@@ -92,4 +94,51 @@ export async function findCreated(
     }
   }
   return undefined;
+}
+
+/** Sends of one create within one call, each after finding the previous one made nothing. */
+const MAX_SEND_ROUNDS = 3;
+
+/** A failure after which Partner Center may or may not hold the referral. */
+const outcomeUnknown = (error: unknown) =>
+  error instanceof PartnerCenterError &&
+  error.failure.created === 'unknown' &&
+  error.failure.retryable;
+
+export interface SettledSend {
+  /** One send of the create (always with the same request-id). */
+  send(): Promise<Referral>;
+  /** The referral a send since `since` made, if it shows in lists. */
+  find(since: Date): Promise<Referral | undefined>;
+  listDelayMs: number;
+  /** How long the sends may take in all (the caller's hold on the create). */
+  budgetMs: number;
+  onFound?: (referral: Referral) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * Sends the create; when its outcome is unknown (an answer lost, a timeout, a 5xx), finds out
+ * before sending again, up to three sends within the budget: waits until the referral would show
+ * in lists, looks for it, and sends again only when it is not there.
+ */
+export async function sendSettled(call: SettledSend): Promise<Referral> {
+  const now = call.now ?? (() => Date.now());
+  const started = now();
+  for (let round = 1; ; round++) {
+    const sentAt = new Date();
+    try {
+      return await call.send();
+    } catch (error) {
+      const budgetLeft = now() - started + call.listDelayMs < call.budgetMs;
+      if (!outcomeUnknown(error) || !budgetLeft || round >= MAX_SEND_ROUNDS) throw error;
+    }
+    await (call.sleep ?? sleepFor)(call.listDelayMs);
+    const found = await call.find(sentAt);
+    if (found) {
+      call.onFound?.(found);
+      return found;
+    }
+  }
 }

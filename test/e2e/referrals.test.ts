@@ -22,7 +22,13 @@ let product: ProductFixture;
 
 beforeAll(async () => {
   // Short waits between a shared step's attempts, so a step failing for good ends soon.
-  product = await startProduct({ SHARED_STEP_MAX_ATTEMPTS: '2', SHARED_STEP_RETRY_MS: '200' });
+  // A short Partner Center deadline and lease, so a step claimed by a killed host is free soon.
+  product = await startProduct({
+    SHARED_STEP_MAX_ATTEMPTS: '2',
+    SHARED_STEP_RETRY_MS: '200',
+    PARTNER_CENTER_DEADLINE_MS: '4000',
+    IDEMPOTENCY_LEASE_MS: '5000',
+  });
 });
 
 afterAll(async () => {

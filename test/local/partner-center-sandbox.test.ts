@@ -144,7 +144,8 @@ test('a referral that carries an engagementId joins that engagement; an unknown 
   expect(unknown.body.error.code).toBe('itemNotFound');
 });
 
-test('with request-id deduplication on (the default for now), a repeated request-id gets the first result', async () => {
+test('with request-id deduplication on (an option), a repeated request-id gets the first result', async () => {
+  local.sandbox.deduplicateRequestIds = true;
   const requestId = randomUUID();
   const a = await create(seedRequest(), { 'request-id': requestId });
   const b = await create(seedRequest(), { 'request-id': requestId });
@@ -154,6 +155,7 @@ test('with request-id deduplication on (the default for now), a repeated request
 });
 
 test('gets by id and lists with $filter, $orderby and $top', async () => {
+  local.sandbox.listDelayMs = 0;
   const a = await create(independentSeedRequest());
   const b = await create({ ...independentSeedRequest(), status: 'Active', substatus: 'Accepted' });
   // Answered as the published get-by-id example: the OData context, then the referral.
@@ -299,6 +301,7 @@ test('a new referral shows in lists only after the list delay; a get by id sees 
 });
 
 test('lists in pages of 100, the rest behind @odata.nextLink', async () => {
+  local.sandbox.listDelayMs = 0;
   for (let i = 0; i < 130; i++) await create(independentSeedRequest());
   const first = await call('GET', '/engagements/referrals?$orderby=createdDateTime%20desc');
   expect(first.body.value).toHaveLength(100);

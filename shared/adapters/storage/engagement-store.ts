@@ -65,6 +65,14 @@ interface OwnerEntity extends Keys, CallerRecord {
 /** Row `step-<role>` of an operation's partition: the referral the step created. */
 type StepEntity = Keys & { referralId: string } & ChunkedText;
 
+/** Row `claim-<role>` of an operation's partition: who sends the step's create, for how long. */
+type StepClaimEntity = Keys & { holder: string; leaseMs: number; firstClaimedAt: string };
+
+/** The outcome of claiming a step: held (and whether an earlier holder may have sent), or not. */
+export type StepClaim =
+  | { held: true; sentBefore: boolean; sinceWriteMs: number; firstClaimedAt: Date }
+  | { held: false; leaseLeftMs: number };
+
 /** Row `failure` of an operation's partition. */
 type FailureEntity = Keys & ChunkedText;
 
@@ -79,6 +87,11 @@ const operationPartition = (operationId: string) => `operation-${operationId}`;
 const stepKeys = (operationId: string, role: ReferralRole): Keys => ({
   partitionKey: operationPartition(operationId),
   rowKey: `step-${role}`,
+});
+
+const claimKeys = (operationId: string, role: ReferralRole): Keys => ({
+  partitionKey: operationPartition(operationId),
+  rowKey: `claim-${role}`,
 });
 
 const failureKeys = (operationId: string): Keys => ({
@@ -125,6 +138,72 @@ export class EngagementStore {
     await ensureTable(this.table);
     const entity = await entityOrUndefined<OwnerEntity>(this.table, ownerKeys(referralId));
     return entity && callerRecordOf(entity);
+  }
+
+  /**
+   * Claims the sending of a step's create: only one run of the step (at-least-once activities,
+   * even two at once) may send it at a time. A claim whose lease ran out, judged by the storage
+   * service's clock, is taken over, saying an earlier holder may have sent the create.
+   */
+  async claimStep(
+    operationId: string,
+    role: ReferralRole,
+    holder: string,
+    leaseMs: number,
+  ): Promise<StepClaim> {
+    await ensureTable(this.table);
+    const keys = claimKeys(operationId, role);
+    const fresh: StepClaimEntity = {
+      ...keys,
+      holder,
+      leaseMs,
+      firstClaimedAt: this.now().toISOString(),
+    };
+    try {
+      await this.table.createEntity(fresh);
+      return {
+        held: true,
+        sentBefore: false,
+        sinceWriteMs: 0,
+        firstClaimedAt: new Date(fresh.firstClaimedAt),
+      };
+    } catch (error) {
+      if (!isStatus(error, 409)) throw error;
+    }
+    let serviceNow = Date.now();
+    const existing = await entityOrUndefined<StepClaimEntity>(
+      this.table,
+      keys,
+      (date) => (serviceNow = date),
+    );
+    if (!existing) return this.claimStep(operationId, role, holder, leaseMs);
+    const sinceWriteMs = Math.max(0, serviceNow - Date.parse(existing.timestamp ?? ''));
+    const leaseLeftMs = Math.max(0, existing.leaseMs - sinceWriteMs);
+    if (leaseLeftMs > 0) return { held: false, leaseLeftMs };
+    try {
+      await this.table.updateEntity({ ...keys, holder, leaseMs }, 'Merge', {
+        etag: existing.etag,
+      });
+    } catch (error) {
+      if (isStatus(error, 412) || isStatus(error, 404)) return { held: false, leaseLeftMs: 0 };
+      throw error;
+    }
+    return {
+      held: true,
+      sentBefore: true,
+      sinceWriteMs,
+      firstClaimedAt: new Date(existing.firstClaimedAt),
+    };
+  }
+
+  /** Ends a step's claim early (its holder is done without a referral); best effort. */
+  async releaseStep(operationId: string, role: ReferralRole, holder: string): Promise<void> {
+    const keys = claimKeys(operationId, role);
+    const existing = await entityOrUndefined<StepClaimEntity>(this.table, keys);
+    if (existing?.holder !== holder) return;
+    await this.table
+      .updateEntity({ ...keys, leaseMs: 0 }, 'Merge', { etag: existing.etag })
+      .catch(() => undefined);
   }
 
   /** The request a referral was recorded under, if any. */
@@ -180,7 +259,7 @@ export class EngagementStore {
     mapping.upsertEntity(summary, 'Merge');
     mapping.upsertEntity(referralEntity, 'Replace');
     await this.table.submitTransaction(mapping.actions);
-    await this.recordOwner(referral, caller);
+    await this.recordOwner(referral, caller, operationId);
 
     const stepEntity: StepEntity = {
       ...stepKeys(operationId, role),

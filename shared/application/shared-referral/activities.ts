@@ -1,19 +1,26 @@
 /**
- * The two steps of a shared referral as Durable activities. Each is idempotent on its own: it
- * first looks for its recorded result, and it sends a `request-id` derived from the operation and
- * the step, so a replayed or redelivered activity never creates a second referral. Partner
- * Center's failures are returned as data with whether trying again can help; the orchestrator
- * decides what to do with them.
+ * The two steps of a shared referral as Durable activities, delivered at least once (a step may
+ * run again after a crash, or twice at the same time). Each is idempotent on its own: it first
+ * looks for its recorded result; then it claims the step, so only one run sends its create at a
+ * time; a run that takes the claim over from one that may have sent finds out first (lists and
+ * adopts, see reconcile.ts) and sends only when nothing was made; an unknown outcome is resolved
+ * the same way. The `request-id` is derived from the operation and the step. Partner Center's
+ * failures are returned as data with whether trying again can help; the orchestrator decides.
  */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { PartnerCenterError } from '../../adapters/partner-center/errors';
 import { attemptLogger } from '../../adapters/partner-center/attempt-log';
-import type { EngagementStore } from '../../adapters/storage/engagement-store';
+import type { EngagementStore, StepClaim } from '../../adapters/storage/engagement-store';
 import { callerRecordOf } from '../../contract/caller';
 import type { Logger } from '../../logging';
-import type { ReferralCreator } from '../create-referral';
+import type { IdempotencyPolicy, ReferralCreator } from '../create-referral';
+import { findCreated, sendSettled, type ReferralLister } from '../reconcile';
+import type { Referral, ReferralCreateRequest } from '../../contract/schema';
 import {
   fitsProgress,
   microsoftReferralRequest,
+  stepInFlight,
   stepRequestId,
   type SharedStep,
   type StepFailure,
@@ -22,9 +29,12 @@ import {
 } from './flow';
 
 export interface StepDeps {
-  partnerCenter: ReferralCreator;
+  partnerCenter: ReferralCreator & ReferralLister;
   engagements: EngagementStore;
   log: Logger;
+  /** The claim's lease and the assumed list delay (the idempotency policy's). */
+  policy: Pick<IdempotencyPolicy, 'leaseMs' | 'listDelayMs'>;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -43,6 +53,81 @@ async function keepWholeFailure(
   }
 }
 
+/** How often a run that found the step claimed looks again. */
+const CLAIM_POLL_MS = 500;
+
+/**
+ * Claims the step; when another run holds it (a duplicate delivery, or a run that died), waits
+ * until that run has recorded the referral or its claim has run out, then claims it (the wait is
+ * bounded by the claim's lease, with a second for the service clock's whole seconds).
+ */
+async function claimOrWait(
+  deps: StepDeps,
+  step: SharedStep,
+  input: StepInput,
+  holder: string,
+): Promise<{ done?: Referral; claim: StepClaim }> {
+  const sleep = deps.sleep ?? sleepFor;
+  const claimNow = () =>
+    deps.engagements.claimStep(input.operationId, step, holder, deps.policy.leaseMs);
+  let claim = await claimNow();
+  const waitUntil = Date.now() + (claim.held ? 0 : claim.leaseLeftMs + 2000);
+  while (!claim.held && Date.now() < waitUntil) {
+    await sleep(Math.min(CLAIM_POLL_MS, Math.max(0, waitUntil - Date.now())));
+    const recorded = await deps.engagements.findStep(input.operationId, step);
+    if (recorded) return { done: recorded, claim };
+    claim = await claimNow();
+  }
+  return { claim };
+}
+
+/**
+ * The step's referral: found when an earlier holder of the claim made it (once it would show in
+ * lists), else sent, with any unknown outcome resolved before sending again.
+ */
+async function sendOrFind(
+  deps: StepDeps,
+  step: SharedStep,
+  input: StepInput,
+  request: ReferralCreateRequest,
+  claim: { sentBefore: boolean; sinceWriteMs: number; firstClaimedAt: Date },
+): Promise<Referral> {
+  const sleep = deps.sleep ?? sleepFor;
+  const callOptions = { correlationId: input.correlationId, onAttempt: attemptLogger(deps.log) };
+  // A referral recorded for another operation is never this step's.
+  const takenElsewhere = async (referralId: string) => {
+    const owner = await deps.engagements.claimOf(referralId);
+    return owner !== undefined && owner !== input.operationId;
+  };
+  const find = (since: Date) =>
+    findCreated(deps.partnerCenter, request, since, takenElsewhere, callOptions);
+  const found = (referral: Referral) =>
+    deps.log.warn('sharedReferral.stepReconciled', { referralId: referral.id, outcome: step });
+  if (claim.sentBefore) {
+    const settling = deps.policy.listDelayMs - claim.sinceWriteMs;
+    if (settling > 0) await sleep(settling);
+    const made = await find(claim.firstClaimedAt);
+    if (made) {
+      found(made);
+      return made;
+    }
+  }
+  return sendSettled({
+    send: async () =>
+      (
+        await deps.partnerCenter.createReferral(request, {
+          requestId: stepRequestId(input.operationId, step),
+          ...callOptions,
+        })
+      ).referral,
+    find,
+    listDelayMs: deps.policy.listDelayMs,
+    budgetMs: deps.policy.leaseMs / 2,
+    onFound: found,
+    sleep,
+  });
+}
+
 export async function runStep(
   deps: StepDeps,
   step: SharedStep,
@@ -58,14 +143,25 @@ export async function runStep(
     if (!input.engagementId) throw new Error('step 2 needs the engagement id of step 1');
     request = microsoftReferralRequest(input.referral, input.engagementId);
   }
-  let referral;
+  const holder = randomUUID();
+  const claimed = await claimOrWait(deps, step, input, holder);
+  if (claimed.done) {
+    deps.log.info('sharedReferral.stepAlreadyDone', {
+      referralId: claimed.done.id,
+      outcome: step,
+    });
+    return { ok: true, referral: claimed.done };
+  }
+  const { claim } = claimed;
+  if (!claim.held) {
+    deps.log.info('sharedReferral.stepInFlight', { outcome: step });
+    return { ok: false, failure: stepInFlight(step), retryable: true };
+  }
+  let referral: Referral;
   try {
-    ({ referral } = await deps.partnerCenter.createReferral(request, {
-      requestId: stepRequestId(input.operationId, step),
-      correlationId: input.correlationId,
-      onAttempt: attemptLogger(deps.log),
-    }));
+    referral = await sendOrFind(deps, step, input, request, claim);
   } catch (error) {
+    await deps.engagements.releaseStep(input.operationId, step, holder).catch(() => undefined);
     if (!(error instanceof PartnerCenterError)) throw error;
     const { failure } = error;
     // A refusal is an answer, not a fault: trying again cannot change it.

@@ -160,6 +160,18 @@ export function stepKeptFailing(step: SharedStep): StepFailure {
   );
 }
 
+/** Another run of the step holds its claim (at-least-once delivery): try again later. */
+export function stepInFlight(step: SharedStep): StepFailure {
+  return gatewayStepFailure(
+    'stepFailed',
+    errorBody(
+      'sharedReferralStepInFlight',
+      `Another run of the step '${stepActivity(step)}' is creating its referral. Send the same request again later to get the outcome; nothing will be created twice.`,
+      'partnerCenter',
+    ),
+  );
+}
+
 /**
  * The partner's referral must target one of the partner's solution profiles: from the body, else
  * the configured default. Returns the request to send, or fails naming the field.

@@ -50,6 +50,7 @@ function seedReferral(): ReferralCreateRequest {
 }
 
 test('creates, reads back and lists by engagement', async () => {
+  local.sandbox.listDelayMs = 0; // listed at once: this is about the client, not the delay
   const pc = client();
   const { referral } = await pc.createReferral(seedReferral());
   expect(referral).toMatchObject({ type: 'Independent', name: 'Test Cosell Invite_20' });
@@ -108,16 +109,6 @@ test('a create that succeeded upstream but whose answer was lost is not sent aga
   const error = await answerOf(client().createReferral(seedReferral()));
   expect((error.raw as PartnerCenterError).failure.created).toBe('unknown');
   expect(local.sandbox.createRequests).toBe(1);
-  expect(local.sandbox.referrals.size).toBe(1);
-});
-
-test('the same request id sent again later gets the first referral back', async () => {
-  const pc = client();
-  const first = await pc.createReferral(seedReferral(), {
-    requestId: 'b6a3f1c2-0d4e-4f5a-8b9c-1d2e3f4a5b6c',
-  });
-  const again = await pc.createReferral(seedReferral(), { requestId: first.requestId });
-  expect(again.referral.id).toBe(first.referral.id);
   expect(local.sandbox.referrals.size).toBe(1);
 });
 

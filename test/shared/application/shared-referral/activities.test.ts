@@ -26,6 +26,8 @@ beforeEach(() => {
     partnerCenter: gateway.services.partnerCenter,
     engagements: new EngagementStore(testTable('eng')),
     log: createLogger({ info: () => undefined, warn: () => undefined, error: () => undefined }),
+    // A short claim lease and list delay, so a step taken over is seen within the test.
+    policy: { leaseMs: 1000, listDelayMs: 300 },
   };
 });
 
@@ -100,7 +102,9 @@ test('a re-run step returns its recorded referral without calling Partner Center
   expect(sandbox().createRequests).toBe(1);
 });
 
-test('a step that died after Partner Center created the referral re-sends the same request-id', async () => {
+test('a step run again after one that died having created the referral finds it, and sends nothing', async () => {
+  // Partner Center as its docs allow: a repeated request-id is not deduplicated.
+  sandbox().deduplicateRequestIds = false;
   const input = stepInput();
   // The first delivery's recording fails (the worker died): nothing recorded.
   const dying: StepDeps = {
@@ -111,11 +115,25 @@ test('a step that died after Partner Center created the referral re-sends the sa
   };
   await expect(createPartnerReferralStep(dying, input)).rejects.toThrow('worker killed');
 
+  // Delivered again at once: it waits out the dead run's claim (1 s), then finds the referral.
   const redelivered = created(await createPartnerReferralStep(deps, input));
 
-  expect(sandbox().createRequests).toBe(2);
-  expect(sandbox().referrals.size).toBe(1);
+  expect(sandbox().createRequests).toBe(1);
   expect([...sandbox().referrals.keys()]).toEqual([redelivered.id]);
+});
+
+test('two runs of a step at the same time create one referral', async () => {
+  sandbox().deduplicateRequestIds = false;
+  sandbox().latencyMs = 200;
+  const input = stepInput();
+  const [a, b] = await Promise.all([
+    createPartnerReferralStep(deps, input),
+    createPartnerReferralStep(deps, input),
+  ]);
+  // One created it; the other waited for the claim and found the step done.
+  expect(created(a).id).toBe(created(b).id);
+  expect(sandbox().referrals.size).toBe(1);
+  expect(sandbox().createRequests).toBe(1);
 });
 
 test('Partner Center failures are answered as data: a refusal is final, a fault may be retried', async () => {
@@ -136,7 +154,7 @@ test('Partner Center failures are answered as data: a refusal is final, a fault 
   });
 
   const fast = gatewayOn(gateway.local, { PARTNER_CENTER_MAX_ATTEMPTS: '1' });
-  sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 1, method: 'POST' });
+  sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 10, method: 'POST' });
   const transient = await createPartnerReferralStep(
     { ...deps, partnerCenter: fast.services.partnerCenter },
     input,
@@ -157,7 +175,7 @@ test('step 2 failing for good, then the flow run again, ends with exactly two re
   const failing = { ...deps, partnerCenter: fast.services.partnerCenter };
   const partner = created(await createPartnerReferralStep(failing, input));
   const engagementId = partner.engagementId as string;
-  sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 5, method: 'POST' });
+  sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 100, method: 'POST' });
   for (let attempt = 0; attempt < 5; attempt++) {
     expect(await createMicrosoftReferralStep(failing, { ...input, engagementId })).toMatchObject({
       ok: false,
@@ -169,7 +187,8 @@ test('step 2 failing for good, then the flow run again, ends with exactly two re
     referrals: [{ role: 'partner', referralId: partner.id }],
   });
 
-  // The same request again: a new run of the flow with the same operation id.
+  // The same request again, once Partner Center is back: a new run with the same operation id.
+  sandbox().clearFaults();
   const partnerAgain = created(await createPartnerReferralStep(deps, input));
   const microsoft = created(
     await createMicrosoftReferralStep(deps, {
