@@ -2,10 +2,9 @@
  * The fault soak: many referrals (Independent and Shared), every request sent three times (twice
  * at once, then once more later), against a Partner Center sandbox that fails a fifth of the calls
  * (429 with Retry-After, 503, connections dropped before or after the referral is made), while the
- * host is killed and restarted. Clients behave like Power Automate: they retry 408, 409 (in flight),
- * 429 and 5xx answers and lost connections, honour Retry-After, follow 202s, and resend a shared
- * referral whose operation failed. At the end the sandbox's referrals are reconciled with what was
- * sent.
+ * host is killed and restarted. Clients act exactly as Power Automate does with its defaults (see
+ * `send`). At the end the sandbox's referrals are reconciled with what was sent, and every flow
+ * run must have succeeded.
  */
 import { randomUUID } from 'node:crypto';
 import type { SandboxReferral } from './partner-center-sandbox';
@@ -34,6 +33,8 @@ export interface SoakResult {
   missing: number;
   /** Answers to one referral's sends that named different referrals or engagements. */
   inconsistentAnswers: number;
+  /** Flow runs whose create action ended without a 2xx answer (Power Automate's view). */
+  failedFlowRuns: number;
   restarts: number;
   faultsInjected: Record<string, number>;
   wallSeconds: number;
@@ -75,43 +76,55 @@ export const SOAK_SETTINGS = {
  */
 export const SOAK_QUEUES: QueueModel = { scale: 0.01, duplicateActivities: 0.1 };
 
-const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
+/**
+ * Clients that act exactly as a Power Automate (Logic Apps) action with its defaults, on the
+ * soak's clock:
+ * - the Default retry policy ("Handle errors and exceptions in Azure Logic Apps", Retry policy
+ *   types): up to 4 retries of a request that failed with 408, 429 or 5xx, or timed out or could
+ *   not connect, at exponentially increasing intervals scaled by 7.5 s, capped between 5 and 45 s;
+ *   a `Retry-After` is waited out instead; nothing else (a 409 included) is retried;
+ * - the asynchronous pattern (a `202` with `Location`): the action polls `Location`, waiting out
+ *   `Retry-After`, until the answer is not `202`; each poll has the same retry policy.
+ * The action's last answer is the flow run's: anything but 2xx fails the run.
+ */
+/** Ten times faster: the retries still span longer than a host restart, as in production. */
+const PA_CLOCK = 0.1;
+const PA_RETRIES = 4;
+const PA_RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function retryDelay(answer: HttpAnswer | undefined, attempt: number): number {
+function paRetryDelayMs(answer: HttpAnswer | undefined, retry: number): number {
   const retryAfter = Number(answer?.headers.get('retry-after'));
-  if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.min(retryAfter, 10) * 1000;
-  return Math.min(250 * 2 ** attempt, 4000);
+  const seconds =
+    Number.isFinite(retryAfter) && retryAfter > 0
+      ? retryAfter
+      : Math.min(45, Math.max(5, 7.5 * 2 ** (retry - 1)));
+  return seconds * 1000 * PA_CLOCK;
 }
 
-/** One logical send, retried as Power Automate would, until it has a final answer. */
-async function send(product: LocalProduct, spec: Spec): Promise<HttpAnswer> {
+/** One request with the Default retry policy; undefined when the last try had no answer. */
+async function withRetries(attempt: () => Promise<HttpAnswer>): Promise<HttpAnswer | undefined> {
+  for (let retry = 0; ; retry++) {
+    const answer = await attempt().catch(() => undefined);
+    if (answer && !PA_RETRYABLE(answer.status)) return answer;
+    if (retry >= PA_RETRIES) return answer;
+    await sleep(paRetryDelayMs(answer, retry + 1));
+  }
+}
+
+/** One flow run's create action: its final answer (undefined when it never got one). */
+async function send(product: LocalProduct, spec: Spec): Promise<HttpAnswer | undefined> {
   const headers = { 'content-type': 'application/json', 'idempotency-key': spec.key };
-  for (let attempt = 0; ; attempt++) {
-    const answer = await product
-      .request('POST', '/api/referrals', { body: spec.body, headers })
-      .catch(() => undefined);
-    if (answer && answer.status === 202) {
-      const done = await follow(product, answer.headers.get('location') as string);
-      if (done.status === 201) return done;
-      // The operation failed (a step kept failing): resending the same request finishes it.
-    } else if (answer && !RETRYABLE.has(answer.status)) {
-      return answer;
-    }
-    if (attempt > 200) throw new Error(`no final answer for ${spec.externalReferenceId}`);
-    await sleep(retryDelay(answer, attempt));
+  let answer = await withRetries(() =>
+    product.request('POST', '/api/referrals', { body: spec.body, headers }),
+  );
+  for (let polls = 0; answer?.status === 202; polls++) {
+    if (polls > 2000) throw new Error(`${spec.externalReferenceId} kept answering 202`);
+    const location = answer.headers.get('location') as string;
+    await sleep(Math.max(100, paRetryDelayMs(answer, 1)));
+    answer = await withRetries(() => product.request('GET', location));
   }
-}
-
-async function follow(product: LocalProduct, location: string): Promise<HttpAnswer> {
-  for (let attempt = 0; ; attempt++) {
-    const answer = await product.request('GET', location).catch(() => undefined);
-    // Done, or the operation ended in failure (the caller resends): anything but still running,
-    // throttled or a lost connection.
-    if (answer && ![202, 409, 429].includes(answer.status)) return answer;
-    if (attempt > 600) throw new Error(`operation at ${location} never ended`);
-    await sleep(answer?.status === 202 ? 100 : retryDelay(answer, Math.min(attempt, 4)));
-  }
+  return answer;
 }
 
 function specs(count: number, sharedShare: number): Spec[] {
@@ -152,9 +165,11 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
   const outcomes = new Map<Spec, Set<string | undefined>>(all.map((s) => [s, new Set()]));
   let sent = 0;
   let answered = 0;
-  const record = (spec: Spec, answer: HttpAnswer) => {
-    answered++;
-    outcomes.get(spec)?.add(outcomeOf(spec, answer));
+  let failedRuns = 0;
+  const record = (spec: Spec, answer: HttpAnswer | undefined) => {
+    if (answer) answered++;
+    if (!answer || answer.status < 200 || answer.status > 299) failedRuns++;
+    outcomes.get(spec)?.add(answer ? outcomeOf(spec, answer) : undefined);
   };
   const sendAndRecord = async (spec: Spec) => {
     sent++;
@@ -237,6 +252,7 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
     duplicates: duplicates + strays,
     missing,
     inconsistentAnswers: inconsistent,
+    failedFlowRuns: failedRuns,
     restarts,
     faultsInjected: { ...sandbox.faultsApplied },
     wallSeconds: Math.round((Date.now() - started) / 100) / 10,
@@ -253,6 +269,7 @@ export function soakTable(result: SoakResult): string {
     ['Duplicates', result.duplicates],
     ['Missing', result.missing],
     ['Inconsistent answers', result.inconsistentAnswers],
+    ['Failed flow runs (Power Automate defaults)', result.failedFlowRuns],
     ['Host kills and restarts', result.restarts],
     [
       'Faults injected',

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       result.duplicates === 0 &&
       result.missing === 0 &&
       result.inconsistentAnswers === 0 &&
+      result.failedFlowRuns === 0 &&
       result.requestsAnswered === result.requestsSent;
     if (!clean) process.exitCode = 1;
   } finally {

@@ -22,6 +22,11 @@ it('creates every referral exactly once and answers every request', async () => 
   expect(Object.values(result.faultsInjected).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   expect(result.requestsAnswered).toBe(result.requestsSent);
   expect(result.requestsSent).toBe(150);
-  expect(result).toMatchObject({ duplicates: 0, missing: 0, inconsistentAnswers: 0 });
+  expect(result).toMatchObject({
+    duplicates: 0,
+    missing: 0,
+    inconsistentAnswers: 0,
+    failedFlowRuns: 0,
+  });
   expect(result.referralsFound).toBe(result.referralsExpected);
 });
