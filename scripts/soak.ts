@@ -3,12 +3,16 @@
  * host kills by default; prints progress and a summary, writes .local/soak/result.json, and exits
  * non-zero on any duplicate, missing referral or unanswered request.
  *
- *   npm run soak [-- --referrals 1000] [-- --restarts 3]
+ *   npm run soak [-- --referrals 1000] [-- --restarts 3] [-- --list-delay-ms 500]
+ *
+ * `--list-delay-ms` sets how long the sandbox takes to list a new referral (500 ms by default,
+ * within the 2 s the soak's gateway assumes): beyond the assumption, the run reports what it
+ * produces (duplicates, each logged by the gateway as a resend after an unknown outcome).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { launchLocalProduct } from '../local/launcher';
+import { launchLocalProduct, requireStandIns } from '../local/launcher';
 import { runSoak, SOAK_QUEUES, SOAK_SETTINGS, soakTable } from '../local/soak';
 
 async function main(): Promise<void> {
@@ -16,6 +20,7 @@ async function main(): Promise<void> {
     options: {
       referrals: { type: 'string', default: '1000' },
       restarts: { type: 'string', default: '3' },
+      'list-delay-ms': { type: 'string' },
     },
   });
   const say = (line: string) => console.log(`[soak] ${line}`);
@@ -29,6 +34,9 @@ async function main(): Promise<void> {
     output: () => undefined,
   });
   try {
+    if (values['list-delay-ms'] !== undefined) {
+      requireStandIns(product).sandbox.listDelayMs = Number(values['list-delay-ms']);
+    }
     const result = await runSoak(product, {
       referrals: Number(values.referrals),
       restarts: Number(values.restarts),

@@ -161,6 +161,12 @@ function sendSettledUnder(
     budgetMs: deps.policy.leaseMs / 2,
     onFound: (found) =>
       deps.log.warn('idempotency.reconciled', { referralId: found.id, keySource: ctx.keySource }),
+    // Not hidden: a referral listed later than the assumed bound would make this a duplicate.
+    onResend: () =>
+      deps.log.warn('referral.resentAfterUnknownOutcome', {
+        requestId: record.upstreamRequestId,
+        keySource: ctx.keySource,
+      }),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });

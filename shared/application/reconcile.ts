@@ -114,6 +114,11 @@ export interface SettledSend {
   /** How long the sends may take in all (the caller's hold on the create). */
   budgetMs: number;
   onFound?: (referral: Referral) => void;
+  /**
+   * A resend after an earlier send's outcome stayed unknown and nothing was listed: if that send
+   * did create a referral that showed later than the assumed bound, this one is a duplicate.
+   */
+  onResend?: () => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -140,5 +145,6 @@ export async function sendSettled(call: SettledSend): Promise<Referral> {
       call.onFound?.(found);
       return found;
     }
+    call.onResend?.();
   }
 }

@@ -124,6 +124,12 @@ async function sendOrFind(
     listDelayMs: deps.policy.listDelayMs,
     budgetMs: deps.policy.leaseMs / 2,
     onFound: found,
+    // Not hidden: a referral listed later than the assumed bound would make this a duplicate.
+    onResend: () =>
+      deps.log.warn('referral.resentAfterUnknownOutcome', {
+        requestId: stepRequestId(input.operationId, step),
+        outcome: step,
+      }),
     sleep,
   });
 }

@@ -455,6 +455,25 @@ describe('POST /api/referrals', () => {
     expect(sandbox().createRequests).toBe(before);
   }, 60000);
 
+  test('beyond the assumed list delay, a lost answer is not found: the resend is a duplicate, and the logs say so', async () => {
+    // The assumption broken on purpose: the referral shows in lists after 3 s, the bound is 300 ms.
+    const hasty = gatewayOn(gateway.local, { PARTNER_CENTER_LIST_DELAY_MS: '300' });
+    sandbox().deduplicateRequestIds = false;
+    sandbox().listDelayMs = 3000;
+    sandbox().injectFault({ fault: { kind: 'drop' }, times: 1, method: 'POST', when: 'after' });
+
+    const answer = await hasty.createReferral(independentSeedRequest(), {
+      'idempotency-key': randomUUID(),
+    });
+
+    expect(answer.status).toBe(201);
+    expect(sandbox().referrals.size).toBe(2);
+    const resent = hasty.logs.filter((line) =>
+      line.includes('"event":"referral.resentAfterUnknownOutcome"'),
+    );
+    expect(resent).toHaveLength(1);
+  });
+
   test('an unknown outcome with nothing created is sent again, once it would have shown', async () => {
     sandbox().deduplicateRequestIds = false;
     sandbox().injectFault({ fault: { kind: 'status', status: 503 }, times: 1, method: 'POST' });
