@@ -23,7 +23,7 @@ import type {
 import type { Referral, Target } from '../../contract/schema';
 import { callerRecordOf, type CallerRecord } from '../../contract/caller';
 import { fromChunks, toChunks, type ChunkedText } from './chunked-text';
-import { ensureTable, entityOrUndefined, isStatus } from './ensure-table';
+import { deleteListed, ensureTable, entityOrUndefined, isStatus } from './ensure-table';
 
 export interface StepRecord extends CallerRecord {
   operationId: string;
@@ -293,16 +293,7 @@ export class EngagementStore {
         select: ['PartitionKey', 'RowKey'],
       },
     });
-    let removed = 0;
-    for await (const row of rows) {
-      try {
-        await this.table.deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
-        removed += 1;
-      } catch (error) {
-        if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
-      }
-    }
-    return removed;
+    return deleteListed(this.table, rows);
   }
 
   /** Keeps an operation's failure whole (the last one; JSON as the application gives it). */

@@ -24,6 +24,28 @@ export function forgetTable(table: TableClient): void {
   ready.delete(table);
 }
 
+/**
+ * Deletes the rows a query listed, each only if unchanged since (its listed ETag), up to `limit`;
+ * returns how many went. A row changed or gone meanwhile is left alone.
+ */
+export async function deleteListed(
+  table: TableClient,
+  rows: AsyncIterable<{ partitionKey: string; rowKey: string; etag: string }>,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<number> {
+  let removed = 0;
+  for await (const row of rows) {
+    try {
+      await table.deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
+      removed += 1;
+    } catch (error) {
+      if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
+    }
+    if (removed >= limit) break;
+  }
+  return removed;
+}
+
 export function isStatus(error: unknown, status: number): boolean {
   return (error as { statusCode?: number }).statusCode === status;
 }

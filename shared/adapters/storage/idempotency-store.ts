@@ -15,7 +15,7 @@ import {
   toNamedChunks,
   type ChunkedText,
 } from './chunked-text';
-import { ensureTable, entityOrUndefined, isStatus, probeTable } from './ensure-table';
+import { deleteListed, ensureTable, entityOrUndefined, isStatus, probeTable } from './ensure-table';
 
 const ROW_KEY = 'referral';
 const REQUEST_CHUNKS = 'request';
@@ -247,17 +247,7 @@ export class IdempotencyStore {
         select: ['partitionKey', 'rowKey'],
       },
     });
-    let removed = 0;
-    for await (const entity of entities) {
-      try {
-        await this.table.deleteEntity(entity.partitionKey, entity.rowKey, { etag: entity.etag });
-        removed += 1;
-      } catch (error) {
-        if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
-      }
-      if (removed >= limit) break;
-    }
-    return removed;
+    return deleteListed(this.table, entities, limit);
   }
 
   private async removeIfUnchanged(record: IdempotencyRecord): Promise<void> {
