@@ -12,6 +12,7 @@ import { preferredWaitMs } from '../../../shared/api/operation-routes';
 import type { Referral } from '../../../shared/contract/schema';
 import { errorOf, gatewayOn, startLocalGateway, type LocalGateway } from '../../support/gateway';
 import { seedRequest, setPath } from '../../support/seed';
+import { refusedStep } from '../../support/failures';
 
 let gateway: LocalGateway;
 
@@ -165,22 +166,7 @@ const unavailable: StepFailure = {
 
 test.each<[string, StepFailure | undefined, number, string]>([
   ['Partner Center unavailable after retries', unavailable, 502, 'upstreamUnavailable'],
-  [
-    'refused by Partner Center',
-    {
-      source: 'partnerCenter',
-      failure: {
-        kind: 'rejected',
-        operation: 'create a referral',
-        status: 400,
-        code: 'invalidInput',
-        created: 'no',
-        retryable: false,
-      },
-    },
-    400,
-    'invalidInput',
-  ],
+  ['refused by Partner Center', refusedStep(), 400, 'invalidInput'],
   ['ended without a recorded cause', undefined, 500, 'sharedReferralFailed'],
 ])('a failed operation (%s) is answered with its cause', async (_name, failure, status, code) => {
   const accepted = await gateway.createReferral(seedRequest(), { 'idempotency-key': randomUUID() });

@@ -6,25 +6,14 @@ import {
   type StepFailure,
 } from '../../../../shared/application/shared-referral/flow';
 import { errorBody } from '../../../../shared/contract/errors';
+import { problems, refusedStep } from '../../../support/failures';
 
-const refusal = (problems: number, messageChars = 100): StepFailure => ({
-  source: 'partnerCenter',
-  failure: {
-    kind: 'rejected',
-    operation: 'create a referral',
-    status: 400,
-    code: 'invalidInput',
+const refusal = (count: number, messageChars = 100): StepFailure =>
+  refusedStep({
     message: 'm'.repeat(messageChars),
-    details: Array.from({ length: problems }, (_, i) => ({
-      path: `details.notes${i}`,
-      code: 'invalidValue',
-      message: `problem ${i} `.repeat(60),
-    })),
+    details: problems(count, 300),
     innerError: { code: 'inner', text: 'i'.repeat(3000) },
-    created: 'no',
-    retryable: false,
-  },
-});
+  });
 
 const chars = (value: unknown) => JSON.stringify(value).length;
 

@@ -9,6 +9,7 @@ import {
   type StepFailure,
 } from '../../../../shared/application/shared-referral/flow';
 import { createLogger } from '../../../../shared/logging';
+import { problems, refusedStep } from '../../../support/failures';
 import { InvocationContext } from '@azure/functions';
 
 /** Running for the given number of status reads, then completed. */
@@ -53,22 +54,7 @@ test('waiting ends at the deadline with the operation still running', async () =
 });
 
 describe("a failed operation's outcome", () => {
-  const whole: StepFailure = {
-    source: 'partnerCenter',
-    failure: {
-      kind: 'rejected',
-      operation: 'create a referral',
-      status: 400,
-      code: 'invalidInput',
-      details: Array.from({ length: 40 }, (_, i) => ({
-        path: `p${i}`,
-        code: 'invalidValue',
-        message: 'not accepted '.repeat(30),
-      })),
-      created: 'no',
-      retryable: false,
-    },
-  };
+  const whole: StepFailure = refusedStep({ details: problems(40, 390) });
   const failed: OperationStatus = {
     runtimeStatus: 'Failed',
     customStatus: failedProgress(whole, 'eng-1'),
