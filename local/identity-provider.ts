@@ -93,6 +93,8 @@ export class LocalIdentityProvider {
   readonly issued: string[] = [];
   /** Token requests by grant type, so tests can count them. */
   tokenRequests: Record<string, number> = {};
+  /** Until then the token endpoint answers 503, as Entra ID does in an outage. */
+  private outageUntil = 0;
   private readonly refreshTokens = new Map<string, RefreshTokenGrant>();
   private readonly deviceCodes = new Map<string, DeviceCode>();
   private running: RunningServer | undefined;
@@ -295,10 +297,24 @@ export class LocalIdentityProvider {
       : 'A client credential is required.';
   }
 
+  /** Rehearses an outage: every token request fails for this long (503, a transient error). */
+  failTokenRequests(forMs: number): void {
+    this.outageUntil = Date.now() + forMs;
+  }
+
   private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = await this.form(req);
     const grantType = form.get('grant_type') ?? '';
     this.tokenRequests[grantType] = (this.tokenRequests[grantType] ?? 0) + 1;
+    if (Date.now() < this.outageUntil) {
+      return entraError(
+        res,
+        503,
+        'temporarily_unavailable',
+        90033,
+        'A transient error has occurred. Please try again.',
+      );
+    }
     const client = await this.authenticateClient(form);
     if (typeof client === 'string') return entraError(res, 401, 'invalid_client', 7000215, client);
     const scope = form.get('scope') ?? '';

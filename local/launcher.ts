@@ -88,6 +88,11 @@ export interface LocalProduct {
   sandboxReferrals(): Promise<SandboxReferral[]>;
   /** Kills the host process outright (SIGKILL) and starts it again on the same port. */
   killAndRestart(): Promise<void>;
+  /**
+   * Table Storage out of reach for `ms`: the launcher's Azurite stopped (saving its data) and
+   * started again on the same port (needs an Azurite this launch started, kept on disk).
+   */
+  interruptStorage(ms: number): Promise<void>;
   /** Stops the host in order and starts it again, with some settings changed. */
   restart(settings?: Record<string, string>): Promise<void>;
   /** Stops the host in order (start it again with `startHost`). */
@@ -229,6 +234,16 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
       async killAndRestart() {
         await host.kill();
         host = await start();
+      },
+      async interruptStorage(ms) {
+        const running = azurite;
+        if (!running || !keep) {
+          throw new Error('interruptStorage needs the Azurite this launch started, on disk');
+        }
+        const port = Number(new URL(running.tableEndpoint).port);
+        await running.stop();
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        azurite = await startAzurite({ location: join(stateDir, 'azurite'), port });
       },
       async restart(changes = {}) {
         await host.stop();

@@ -16,6 +16,10 @@ import type { QueueModel } from './host/durable/queues';
 export interface SoakOptions {
   referrals: number;
   restarts: number;
+  /** Table Storage stopped for OUTAGE_MS this many times (needs the launcher's Azurite on disk). */
+  storageOutages?: number;
+  /** The identity provider's token endpoint failing for OUTAGE_MS this many times. */
+  tokenOutages?: number;
   /** Share of Shared referrals (default 0.3). */
   sharedShare?: number;
   /** Concurrent referrals in flight (default 16). */
@@ -36,6 +40,8 @@ export interface SoakResult {
   /** Flow runs whose create action ended without a 2xx answer (Power Automate's view). */
   failedFlowRuns: number;
   restarts: number;
+  storageOutages: number;
+  tokenOutages: number;
   faultsInjected: Record<string, number>;
   wallSeconds: number;
 }
@@ -90,6 +96,8 @@ export const SOAK_QUEUES: QueueModel = { scale: 0.01, duplicateActivities: 0.1 }
 /** Ten times faster: the retries still span longer than a host restart, as in production. */
 const PA_CLOCK = 0.1;
 const PA_RETRIES = 4;
+/** How long each storage or token outage lasts. */
+const OUTAGE_MS = 1500;
 const PA_RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -178,16 +186,34 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
 
   for (const fault of SOAK_FAULTS) sandbox.injectFault(fault);
   let done = 0;
-  let restarts = 0;
-  const restartAt = Array.from({ length: options.restarts }, (_, i) =>
-    Math.floor(((i + 1) * all.length) / (options.restarts + 1)),
-  );
+  const happened = { kill: 0, storage: 0, token: 0 };
+  const local = requireStandIns(product);
+  if (options.tokenOutages) {
+    // Access tokens reused for about two seconds (renewed five minutes before they expire), so
+    // an outage of the token endpoint meets the gateway's refreshes.
+    local.identity.accessTokenLifetimeSeconds = 302;
+  }
+  const at = (count: number, offset: number) =>
+    Array.from({ length: count }, (_, i) => Math.floor(((i + offset) * all.length) / (count + 1)));
+  const events = [
+    ...at(options.restarts, 1).map((when) => ({ when, kind: 'kill' as const })),
+    ...at(options.storageOutages ?? 0, 0.5).map((when) => ({ when, kind: 'storage' as const })),
+    ...at(options.tokenOutages ?? 0, 0.75).map((when) => ({ when, kind: 'token' as const })),
+  ].sort((a, b) => a.when - b.when);
   const chaos = (async () => {
-    for (const at of restartAt) {
-      while (done < at) await sleep(50);
-      say(`killing the host (SIGKILL) after ${done} referrals, and starting it again`);
-      await product.killAndRestart();
-      restarts++;
+    for (const event of events) {
+      while (done < event.when) await sleep(50);
+      if (event.kind === 'kill') {
+        say(`killing the host (SIGKILL) after ${done} referrals, and starting it again`);
+        await product.killAndRestart();
+      } else if (event.kind === 'storage') {
+        say(`Table Storage out of reach for ${OUTAGE_MS} ms after ${done} referrals`);
+        await product.interruptStorage(OUTAGE_MS);
+      } else {
+        say(`the identity provider failing token requests for ${OUTAGE_MS} ms after ${done}`);
+        local.identity.failTokenRequests(OUTAGE_MS);
+      }
+      happened[event.kind]++;
     }
   })();
 
@@ -253,7 +279,9 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
     missing,
     inconsistentAnswers: inconsistent,
     failedFlowRuns: failedRuns,
-    restarts,
+    restarts: happened.kill,
+    storageOutages: happened.storage,
+    tokenOutages: happened.token,
     faultsInjected: { ...sandbox.faultsApplied },
     wallSeconds: Math.round((Date.now() - started) / 100) / 10,
   };
@@ -271,6 +299,8 @@ export function soakTable(result: SoakResult): string {
     ['Inconsistent answers', result.inconsistentAnswers],
     ['Failed flow runs (Power Automate defaults)', result.failedFlowRuns],
     ['Host kills and restarts', result.restarts],
+    ['Table Storage outages', result.storageOutages],
+    ['Token endpoint outages', result.tokenOutages],
     [
       'Faults injected',
       Object.entries(result.faultsInjected)

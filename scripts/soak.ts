@@ -3,7 +3,8 @@
  * host kills by default; prints progress and a summary, writes .local/soak/result.json, and exits
  * non-zero on any duplicate, missing referral or unanswered request.
  *
- *   npm run soak [-- --referrals 1000] [-- --restarts 3] [-- --list-delay-ms 500]
+ *   npm run soak [-- --referrals 1000] [-- --restarts 3] [-- --storage-outages 2]
+ *     [-- --token-outages 2] [-- --list-delay-ms 500]
  *
  * `--list-delay-ms` sets how long the sandbox takes to list a new referral (500 ms by default,
  * within the 2 s the soak's gateway assumes): beyond the assumption, the run reports what it
@@ -21,13 +22,16 @@ async function main(): Promise<void> {
       referrals: { type: 'string', default: '1000' },
       restarts: { type: 'string', default: '3' },
       'list-delay-ms': { type: 'string' },
+      'storage-outages': { type: 'string', default: '2' },
+      'token-outages': { type: 'string', default: '2' },
     },
   });
   const say = (line: string) => console.log(`[soak] ${line}`);
   say('starting Azurite, the identity provider, the sandbox and the local host');
   const product = await launchLocalProduct({
     appRoot: resolve(__dirname, '..'),
-    inMemory: true,
+    // On disk (a temporary folder), so Table Storage can be stopped and started mid-run.
+    inMemory: false,
     auth: 'entra',
     settings: SOAK_SETTINGS,
     queues: SOAK_QUEUES,
@@ -40,6 +44,8 @@ async function main(): Promise<void> {
     const result = await runSoak(product, {
       referrals: Number(values.referrals),
       restarts: Number(values.restarts),
+      storageOutages: Number(values['storage-outages']),
+      tokenOutages: Number(values['token-outages']),
       progress: say,
     });
     const folder = join(resolve(__dirname, '..'), '.local', 'soak');
