@@ -47,6 +47,12 @@ export const SharedReferralOutcomeSchema = z
     engagementId: text('The engagement both referrals belong to.'),
     partnerReferral: ReferralSchema.describe('Your referral (step 1).'),
     microsoftReferral: ReferralSchema.describe('The connected referral for Microsoft (step 2).'),
+    resentAfterUnknownOutcome: z
+      .array(z.enum(['partner', 'microsoft']))
+      .optional()
+      .describe(
+        'Steps whose create was sent again after an earlier send had no known outcome and nothing was listed within the assumed delay: should Partner Center list a referral later than that, a duplicate exists for these.',
+      ),
   })
   .describe('A shared referral, both steps done.');
 

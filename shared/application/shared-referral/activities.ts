@@ -91,6 +91,7 @@ async function sendOrFind(
   input: StepInput,
   request: ReferralCreateRequest,
   claim: { sentBefore: boolean; sinceWriteMs: number; firstClaimedAt: Date },
+  onResend: () => void,
 ): Promise<Referral> {
   const sleep = deps.sleep ?? sleepFor;
   const callOptions = { correlationId: input.correlationId, onAttempt: attemptLogger(deps.log) };
@@ -125,11 +126,13 @@ async function sendOrFind(
     budgetMs: deps.policy.leaseMs / 2,
     onFound: found,
     // Not hidden: a referral listed later than the assumed bound would make this a duplicate.
-    onResend: () =>
+    onResend: () => {
+      onResend();
       deps.log.warn('referral.resentAfterUnknownOutcome', {
         requestId: stepRequestId(input.operationId, step),
         outcome: step,
-      }),
+      });
+    },
     sleep,
   });
 }
@@ -164,8 +167,9 @@ export async function runStep(
     return { ok: false, failure: stepInFlight(step), retryable: true };
   }
   let referral: Referral;
+  let resent = false;
   try {
-    referral = await sendOrFind(deps, step, input, request, claim);
+    referral = await sendOrFind(deps, step, input, request, claim, () => (resent = true));
   } catch (error) {
     await deps.engagements.releaseStep(input.operationId, step, holder).catch(() => undefined);
     if (!(error instanceof PartnerCenterError)) throw error;
@@ -191,5 +195,5 @@ export async function runStep(
     ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
     outcome: step,
   });
-  return { ok: true, referral };
+  return { ok: true, referral, ...(resent ? { resentAfterUnknownOutcome: true as const } : {}) };
 }

@@ -73,7 +73,13 @@ export type StepFailure =
 
 /** An activity's answer: failures are returned as data, never thrown, so nothing parses text. */
 export type StepOutcome =
-  { ok: true; referral: Referral } | { ok: false; failure: StepFailure; retryable: boolean };
+  | {
+      ok: true;
+      referral: Referral;
+      /** Sent again after an unknown outcome with nothing listed (a possible duplicate). */
+      resentAfterUnknownOutcome?: true;
+    }
+  | { ok: false; failure: StepFailure; retryable: boolean };
 
 export type SharedReferralOutput = SharedReferralOutcome;
 

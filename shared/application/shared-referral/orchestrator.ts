@@ -99,10 +99,15 @@ export const sharedReferralOrchestrator: OrchestrationHandler = function* (
   if (!microsoft.ok) return fail(context, microsoft.failure, engagementId);
 
   progress(context, { step: 'completed', engagementId });
+  // Not hidden: a step resent after an unknown outcome is named on the operation.
+  const resent = (['partner', 'microsoft'] as const).filter(
+    (step) => (step === 'partner' ? partner : microsoft).resentAfterUnknownOutcome,
+  );
   return {
     operationId,
     engagementId,
     partnerReferral: partner.referral,
     microsoftReferral: microsoft.referral,
+    ...(resent.length > 0 ? { resentAfterUnknownOutcome: [...resent] } : {}),
   };
 };

@@ -122,6 +122,17 @@ test('a step run again after one that died having created the referral finds it,
   expect([...sandbox().referrals.keys()]).toEqual([redelivered.id]);
 });
 
+test('beyond the assumed list delay the lost answer is not found: the resend says so on the outcome', async () => {
+  sandbox().deduplicateRequestIds = false;
+  sandbox().listDelayMs = 3000; // the policy assumes 300 ms
+  sandbox().injectFault({ fault: { kind: 'drop' }, times: 1, method: 'POST', when: 'after' });
+
+  const outcome = await createPartnerReferralStep(deps, stepInput());
+
+  expect(outcome).toMatchObject({ ok: true, resentAfterUnknownOutcome: true });
+  expect(sandbox().referrals.size).toBe(2);
+});
+
 test('two runs of a step at the same time create one referral', async () => {
   sandbox().deduplicateRequestIds = false;
   sandbox().latencyMs = 200;

@@ -109,6 +109,20 @@ test('the completed history gives the engagement and both referrals', async () =
   expect(state.customStatus).toEqual({ step: 'completed', engagementId: 'eng-1' });
 });
 
+test('a step resent after an unknown outcome is named on the operation, not hidden', async () => {
+  const history = newHistory();
+  history.completed(history.scheduled(PARTNER), created(partner));
+  history.completed(history.scheduled(MICROSOFT), {
+    ok: true,
+    referral: microsoft,
+    resentAfterUnknownOutcome: true,
+  });
+
+  const { state } = await run(history);
+
+  expect(state.output).toMatchObject({ resentAfterUnknownOutcome: ['microsoft'] });
+});
+
 test('a refusal in step 2 fails the orchestration at once, the cause kept as data', async () => {
   const history = newHistory();
   history.completed(history.scheduled(PARTNER), created(partner));
