@@ -1,6 +1,6 @@
 /**
  * The fault soak, small: 50 referrals sent three times each against a sandbox failing a fifth of
- * the calls, the host killed once mid-run, the token endpoint failing once for a while, the Durable engine delivering as production does
+ * the calls, the host killed once mid-run, the Durable engine delivering as production does
  * (queue delays, visibility timeout after the kill, duplicate activities) on a scaled clock.
  * `npm run soak` is the full one (1,000, three kills).
  */
@@ -17,9 +17,8 @@ beforeAll(async () => {
 afterAll(() => product?.stop());
 
 it('creates every referral exactly once and answers every request', async () => {
-  const result = await runSoak(product, { referrals: 50, restarts: 1, tokenOutages: 1 });
+  const result = await runSoak(product, { referrals: 50, restarts: 1 });
   expect(result.restarts).toBe(1);
-  expect(result.tokenOutages).toBe(1);
   expect(Object.values(result.faultsInjected).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   expect(result.requestsAnswered).toBe(result.requestsSent);
   expect(result.requestsSent).toBe(150);
