@@ -137,11 +137,7 @@ function findSentUnder(
   since: Date,
 ): Promise<Referral | undefined> {
   const { deps } = ctx;
-  const takenElsewhere = async (referralId: string) => {
-    const claim = await deps.owners.claimOf(referralId);
-    return claim !== undefined && claim !== record.token;
-  };
-  return findCreated(deps.partnerCenter, request, since, takenElsewhere, {
+  return findCreated(deps.partnerCenter, request, since, deps.owners, record.token, {
     correlationId: ctx.correlationId,
     onAttempt: attemptLogger(deps.log),
   });
@@ -172,6 +168,14 @@ function sendSettledUnder(
   });
 }
 
+/** The outcome stored for a created (or adopted) referral, replayed to repeats. */
+const createdOutcome = (referral: Referral) => ({
+  status: 201,
+  body: referral,
+  referralId: referral.id,
+  ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
+});
+
 /** Calls Partner Center under the reservation and records what happened. */
 async function createUnder(
   ctx: CreateContext,
@@ -192,12 +196,7 @@ async function createUnder(
     }
     throw error;
   }
-  const outcome = {
-    status: 201,
-    body: referral,
-    referralId: referral.id,
-    ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
-  };
+  const outcome = createdOutcome(referral);
   const recordOutcome = async () => {
     try {
       if (!(await idempotency.complete(record, outcome))) {
@@ -229,13 +228,7 @@ async function resolveTakenOver(
   const found = await findSentUnder(ctx, record, request, record.createdAt);
   if (!found) return createUnder(ctx, record, request);
   deps.log.warn('idempotency.reconciled', { referralId: found.id, keySource: ctx.keySource });
-  const outcome = {
-    status: 201,
-    body: found,
-    referralId: found.id,
-    ...(found.engagementId ? { engagementId: found.engagementId } : {}),
-  };
-  const recordOutcome = deps.idempotency.complete(record, outcome).catch(() => {
+  const recordOutcome = deps.idempotency.complete(record, createdOutcome(found)).catch(() => {
     // Found again the same way by the next repeat: the referral is never made twice for it.
     deps.log.error('idempotency.outcomeNotRecorded', { referralId: found.id });
   });

@@ -67,17 +67,27 @@ export function isCreatedFrom(request: ReferralCreateRequest, referral: Referral
   return sentTargets === '' || sentTargets === targets(referral.target);
 }
 
+/** Which request each referral was recorded under (the gateway's owner records). */
+export interface ReferralClaims {
+  claimOf(referralId: string): Promise<string | undefined>;
+}
+
 /**
- * The referral Partner Center created for `request` since `since`, if it shows; `taken` says a
- * referral already belongs to another request (never adopted twice).
+ * The referral Partner Center created for `request` since `since`, if it shows; one recorded
+ * under another request than `ownClaim` is never adopted.
  */
 export async function findCreated(
   lister: ReferralLister,
   request: ReferralCreateRequest,
   since: Date,
-  taken: (referralId: string) => Promise<boolean>,
+  claims: ReferralClaims,
+  ownClaim: string,
   options: CallOptions = {},
 ): Promise<Referral | undefined> {
+  const takenElsewhere = async (referralId: string) => {
+    const claim = await claims.claimOf(referralId);
+    return claim !== undefined && claim !== ownClaim;
+  };
   const country = at(request, 'customerProfile.address.country');
   const filter: ReferralFilter = {
     orderBy: 'createdDateTime desc',
@@ -90,7 +100,7 @@ export async function findCreated(
       const created = Date.parse(String(referral.createdDateTime ?? ''));
       // Newest first: past the window, nothing older can be it.
       if (!Number.isNaN(created) && created < from) return undefined;
-      if (isCreatedFrom(request, referral) && !(await taken(referral.id))) return referral;
+      if (isCreatedFrom(request, referral) && !(await takenElsewhere(referral.id))) return referral;
     }
   }
   return undefined;

@@ -23,7 +23,13 @@ import type {
 import type { Referral, Target } from '../../contract/schema';
 import { callerRecordOf, type CallerRecord } from '../../contract/caller';
 import { fromChunks, toChunks, type ChunkedText } from './chunked-text';
-import { deleteListed, ensureTable, entityOrUndefined, isStatus } from './ensure-table';
+import {
+  deleteListed,
+  ensureTable,
+  entityOrUndefined,
+  entityWithAge,
+  isStatus,
+} from './ensure-table';
 
 export interface StepRecord extends CallerRecord {
   operationId: string;
@@ -170,14 +176,11 @@ export class EngagementStore {
     } catch (error) {
       if (!isStatus(error, 409)) throw error;
     }
-    let serviceNow = Date.now();
-    const existing = await entityOrUndefined<StepClaimEntity>(
-      this.table,
-      keys,
-      (date) => (serviceNow = date),
-    );
-    if (!existing) return this.claimStep(operationId, role, holder, leaseMs);
-    const sinceWriteMs = Math.max(0, serviceNow - Date.parse(existing.timestamp ?? ''));
+    const found = await entityWithAge<StepClaimEntity>(this.table, keys);
+    if (!found) return this.claimStep(operationId, role, holder, leaseMs);
+    const existing = found.entity;
+    // Without the service's times, the lease is taken as just renewed (never taken over early).
+    const sinceWriteMs = found.sinceWriteMs ?? 0;
     const leaseLeftMs = Math.max(0, existing.leaseMs - sinceWriteMs);
     if (leaseLeftMs > 0) return { held: false, leaseLeftMs };
     try {

@@ -50,26 +50,32 @@ export function isStatus(error: unknown, status: number): boolean {
   return (error as { statusCode?: number }).statusCode === status;
 }
 
-/**
- * The entity with these keys, or undefined when there is none. `serviceTime` hears the storage
- * service's time of the answer (its Date header), for judging times by the service's clock.
- */
+/** The entity with these keys, or undefined when there is none. */
 export async function entityOrUndefined<T extends object>(
   table: TableClient,
   key: { partitionKey: string; rowKey: string },
-  serviceTime?: (epochMs: number) => void,
 ): Promise<TableEntityResult<T> | undefined> {
+  return (await entityWithAge<T>(table, key))?.entity;
+}
+
+/**
+ * The entity, with how long ago the storage service last wrote it, judged by the service's clock
+ * alone (its Date at this read against the entity's Timestamp); undefined age when either is
+ * missing. Leases are timed by this, never by an instance's own clock.
+ */
+export async function entityWithAge<T extends object>(
+  table: TableClient,
+  key: { partitionKey: string; rowKey: string },
+): Promise<{ entity: TableEntityResult<T>; sinceWriteMs?: number } | undefined> {
+  let serviceNow = Number.NaN;
   try {
-    return await table.getEntity<T>(key.partitionKey, key.rowKey, {
-      ...(serviceTime
-        ? {
-            onResponse: (response) => {
-              const date = Date.parse(response.headers.get('date') ?? '');
-              if (!Number.isNaN(date)) serviceTime(date);
-            },
-          }
-        : {}),
+    const entity = await table.getEntity<T>(key.partitionKey, key.rowKey, {
+      onResponse: (response) => {
+        serviceNow = Date.parse(response.headers.get('date') ?? '');
+      },
     });
+    const age = serviceNow - Date.parse(entity.timestamp ?? '');
+    return Number.isNaN(age) ? { entity } : { entity, sinceWriteMs: Math.max(0, age) };
   } catch (error) {
     if (isStatus(error, 404)) return undefined;
     throw error;

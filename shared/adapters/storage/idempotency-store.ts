@@ -15,7 +15,7 @@ import {
   toNamedChunks,
   type ChunkedText,
 } from './chunked-text';
-import { deleteListed, ensureTable, entityOrUndefined, isStatus, probeTable } from './ensure-table';
+import { deleteListed, ensureTable, entityWithAge, isStatus, probeTable } from './ensure-table';
 
 const ROW_KEY = 'referral';
 const REQUEST_CHUNKS = 'request';
@@ -173,19 +173,12 @@ export class IdempotencyStore {
   /** The record with this token (see `IdempotencyRecord.token`). */
   async getByToken(token: string): Promise<IdempotencyRecord | undefined> {
     await ensureTable(this.table);
-    let serviceNow: number | undefined;
-    const entity = await entityOrUndefined<Entity>(
-      this.table,
-      { partitionKey: token, rowKey: ROW_KEY },
-      (date) => (serviceNow = date),
-    );
-    if (!entity) return undefined;
-    const record = toRecord(entity, entity.etag);
-    // Both times are the service's: when it last wrote the record, and when it answered now.
-    const writtenAt = entity.timestamp ? Date.parse(entity.timestamp) : undefined;
-    if (serviceNow !== undefined && writtenAt !== undefined && !Number.isNaN(writtenAt)) {
-      record.leaseLeftMs = Math.max(0, record.leaseMs - (serviceNow - writtenAt));
-      record.sinceWriteMs = Math.max(0, serviceNow - writtenAt);
+    const found = await entityWithAge<Entity>(this.table, { partitionKey: token, rowKey: ROW_KEY });
+    if (!found) return undefined;
+    const record = toRecord(found.entity, found.entity.etag);
+    if (found.sinceWriteMs !== undefined) {
+      record.leaseLeftMs = Math.max(0, record.leaseMs - found.sinceWriteMs);
+      record.sinceWriteMs = found.sinceWriteMs;
     }
     return record;
   }

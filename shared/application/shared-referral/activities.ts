@@ -96,12 +96,15 @@ async function sendOrFind(
   const sleep = deps.sleep ?? sleepFor;
   const callOptions = { correlationId: input.correlationId, onAttempt: attemptLogger(deps.log) };
   // A referral recorded for another operation is never this step's.
-  const takenElsewhere = async (referralId: string) => {
-    const owner = await deps.engagements.claimOf(referralId);
-    return owner !== undefined && owner !== input.operationId;
-  };
   const find = (since: Date) =>
-    findCreated(deps.partnerCenter, request, since, takenElsewhere, callOptions);
+    findCreated(
+      deps.partnerCenter,
+      request,
+      since,
+      deps.engagements,
+      input.operationId,
+      callOptions,
+    );
   const found = (referral: Referral) =>
     deps.log.warn('sharedReferral.stepReconciled', { referralId: referral.id, outcome: step });
   if (claim.sentBefore) {

@@ -23,6 +23,8 @@ const listed = (overrides: Record<string, unknown>, minutesAfter = 1): Referral 
     ...overrides,
   }) as Referral;
 
+const noClaims = { claimOf: async () => undefined };
+
 /** A lister answering these pages, newest first, recording the filters it was asked for. */
 function lister(pages: Referral[][]) {
   const asked: unknown[] = [];
@@ -47,7 +49,7 @@ describe('a referral created by a create whose outcome was unknown', () => {
   it('is found on a later page, listed newest first on the documented country filter', async () => {
     const match = listed({});
     const pages = lister([[listed({ name: 'Other' }, 3)], [listed({ name: 'Another' }, 2), match]]);
-    const found = await findCreated(pages, request(), sentAt, async () => false);
+    const found = await findCreated(pages, request(), sentAt, noClaims, 'mine');
     expect(found?.id).toBe(match.id);
     expect(pages.asked).toEqual([
       expect.objectContaining({ orderBy: 'createdDateTime desc', country: 'US' }),
@@ -57,12 +59,8 @@ describe('a referral created by a create whose outcome was unknown', () => {
   it('is never one recorded under another request, and not one older than the window', async () => {
     const taken = listed({});
     const old = listed({}, -(CLOCK_SKEW_MS / 60000) - 1);
-    const found = await findCreated(
-      lister([[taken, old]]),
-      request(),
-      sentAt,
-      async (id) => id === taken.id,
-    );
+    const claims = { claimOf: async (id: string) => (id === taken.id ? 'another' : undefined) };
+    const found = await findCreated(lister([[taken, old]]), request(), sentAt, claims, 'mine');
     expect(found).toBeUndefined();
   });
 });
