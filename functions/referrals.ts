@@ -7,7 +7,9 @@ import {
   followCreateRoute,
   getReferralRoute,
 } from '../shared/api/referral-routes';
+import { listReferralsRoute } from '../shared/api/list-route';
 import { ROUTES } from '../shared/api/route-table';
+import { referralActionRoute, updateReferralRoute } from '../shared/api/update-routes';
 import { durableOrchestrations } from '../shared/application/shared-referral/operations';
 import { registerRoute } from './http-route';
 
@@ -20,3 +22,9 @@ registerRoute(ROUTES.getReferralOperation, getOperationRoute(orchestrations), {
   durableClient: true,
 });
 registerRoute(ROUTES.getEngagement, getEngagementRoute());
+registerRoute(ROUTES.listReferrals, listReferralsRoute());
+registerRoute(ROUTES.updateReferral, updateReferralRoute());
+registerRoute(ROUTES.closeReferral, referralActionRoute('close'));
+registerRoute(ROUTES.acceptReferral, referralActionRoute('accept'));
+registerRoute(ROUTES.declineReferral, referralActionRoute('decline'));
+registerRoute(ROUTES.registerDeal, referralActionRoute('registerDeal'));

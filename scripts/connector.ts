@@ -9,15 +9,24 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   CreatedReferralSchema,
-  EngagementMappingSchema,
+  EngagementSchema,
   HealthSchema,
+  ReferralListAnswerSchema,
   SharedReferralOutcomeSchema,
 } from '../shared/api/answer-schemas';
+import { actionSchemas } from '../shared/contract/referral-actions';
+import { ReferralPatchSchema } from '../shared/contract/referral-patch';
+import { LIST_ORDERS, MAX_LIST_TOP } from '../shared/contract/referral-query';
 import { ROUTES, type RouteName } from '../shared/api/route-table';
 import {
   contractMeta,
+  DIRECTIONS,
   ReferralCreateRequestSchema,
+  ReferralQualificationSchema,
   ReferralSchema,
+  ReferralStatusSchema,
+  ReferralSubstatusSchema,
+  ReferralTypeSchema,
 } from '../shared/contract/schema';
 
 const ROOT = resolve(__dirname, '..');
@@ -140,6 +149,83 @@ const retryAfter = {
 
 const location = { Location: { type: 'string', description: 'Where to poll the operation.' } };
 
+const queryParameter = (
+  name: string,
+  summary: string,
+  description: string,
+  extra: Record<string, unknown> = {},
+) => ({
+  name,
+  in: 'query',
+  required: false,
+  type: 'string',
+  'x-ms-summary': summary,
+  description,
+  ...extra,
+});
+
+/** The headers every change of a referral takes. */
+const changeHeaders = [
+  {
+    name: 'If-Match',
+    in: 'header',
+    required: false,
+    type: 'string',
+    'x-ms-summary': 'ETag',
+    'x-ms-visibility': 'advanced',
+    description:
+      "The referral's eTag as you read it: the change is refused (412) if the referral changed since. Without it, the change applies to the referral as it is now.",
+  },
+  {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    type: 'string',
+    maxLength: 255,
+    'x-ms-summary': 'Idempotency Key',
+    'x-ms-visibility': 'advanced',
+    description:
+      'One value per logical change (e.g. the flow run id): repeats with it answer the first outcome instead of changing again.',
+  },
+];
+
+const changeResponses = {
+  '200': {
+    description: 'The updated referral.',
+    schema: ref('Referral'),
+    headers: { ETag: { type: 'string', description: "The referral's new ETag." } },
+  },
+  '400': error(
+    'The change is invalid or not allowed from the referral’s current status: details say why and what is allowed.',
+  ),
+  ...COMMON_ERRORS,
+  '404': error('There is no such referral that you may change.'),
+  '409': error(
+    'The same change is still being applied, or the idempotency key was used for another change.',
+  ),
+  '412': error('The referral changed since the ETag you sent: read it again and retry.'),
+  '502': error('Partner Center failed or was unreachable; the same request may be sent again.'),
+};
+
+function actionOperation(
+  operationId: string,
+  summary: string,
+  description: string,
+  body: string,
+): Record<string, unknown> {
+  return {
+    operationId,
+    summary,
+    description,
+    parameters: [
+      pathParameter('id', 'Referral Id', 'The referral id.'),
+      ...changeHeaders,
+      { name: 'body', in: 'body', required: true, 'x-ms-summary': summary, schema: ref(body) },
+    ],
+    responses: changeResponses,
+  };
+}
+
 /** What each route does, in a flow maker's words. The paths and methods come from ROUTES. */
 const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
   createReferral: {
@@ -199,6 +285,113 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
       '503': error("The integration user's sign-in must be renewed (npm run consent)."),
     },
   },
+  listReferrals: {
+    operationId: 'ListReferrals',
+    summary: 'List referrals',
+    'x-ms-visibility': 'important',
+    description:
+      'Lists referrals, newest first unless ordered otherwise, page by page (the connector follows nextLink). Referrals.Read sees the referrals it created; Referrals.Read.All every referral, incoming ones included.',
+    'x-ms-pageable': { nextLinkName: 'nextLink' },
+    parameters: [
+      queryParameter('engagementId', 'Engagement Id', 'Only referrals of this engagement.', {
+        format: 'uuid',
+      }),
+      queryParameter('status', 'Status', 'Only referrals with this status.', {
+        enum: ReferralStatusSchema.options,
+      }),
+      queryParameter('substatus', 'Substatus', 'Only referrals with this substatus.', {
+        enum: ReferralSubstatusSchema.options,
+      }),
+      queryParameter('direction', 'Direction', 'Incoming: sent to you; Outgoing: sent by you.', {
+        enum: [...DIRECTIONS],
+      }),
+      queryParameter('type', 'Type', 'Independent or Shared.', {
+        enum: ReferralTypeSchema.options,
+      }),
+      queryParameter('qualification', 'Qualification', 'Only referrals of this qualification.', {
+        enum: ReferralQualificationSchema.options,
+        'x-ms-visibility': 'advanced',
+      }),
+      queryParameter('country', 'Customer Country', "The customer's two-letter country code.", {
+        'x-ms-visibility': 'advanced',
+      }),
+      queryParameter(
+        'updatedSince',
+        'Updated Since',
+        'Only referrals updated at or after this UTC date-time, e.g. 2026-11-01T00:00:00Z.',
+        { format: 'date-time', 'x-ms-visibility': 'advanced' },
+      ),
+      queryParameter('teamEmail', 'Team Member E-mail', 'Only referrals with this team member.', {
+        format: 'email',
+        'x-ms-visibility': 'advanced',
+      }),
+      queryParameter(
+        'externalReferenceId',
+        'External Reference Id',
+        'Only the referral(s) with your id, e.g. a CRM opportunity id (filtered by the gateway page by page).',
+        { 'x-ms-visibility': 'advanced' },
+      ),
+      queryParameter('orderBy', 'Order By', 'The order of the referrals.', {
+        enum: [...LIST_ORDERS],
+        'x-ms-visibility': 'advanced',
+      }),
+      queryParameter('top', 'Top', `At most this many referrals in all (1 to ${MAX_LIST_TOP}).`, {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_LIST_TOP,
+        'x-ms-visibility': 'advanced',
+      }),
+    ],
+    responses: {
+      '200': { description: 'A page of referrals.', schema: ref('ReferralList') },
+      '400': error('A parameter is not valid: details name it and what is allowed.'),
+      ...COMMON_ERRORS,
+      '502': error('Partner Center failed or was unreachable.'),
+    },
+  },
+  updateReferral: {
+    operationId: 'UpdateReferral',
+    summary: 'Update a referral',
+    'x-ms-visibility': 'important',
+    description:
+      "Changes a referral with a JSON Patch (add and replace only), checked against the referral as it is now (the status table included) and written once: the gateway writes conditionally on the referral's ETag. Answers the updated referral.",
+    parameters: [
+      pathParameter('id', 'Referral Id', 'The referral id.'),
+      ...changeHeaders,
+      {
+        name: 'patch',
+        in: 'body',
+        required: true,
+        'x-ms-summary': 'Changes',
+        schema: ref('ReferralPatch'),
+      },
+    ],
+    responses: changeResponses,
+  },
+  closeReferral: actionOperation(
+    'CloseReferral',
+    'Close a referral as won or lost',
+    'Closes the referral: status Closed with substatus Won or Lost, and the reason.',
+    'CloseReferral',
+  ),
+  acceptReferral: actionOperation(
+    'AcceptReferral',
+    'Accept a referral sent to you',
+    'Accepts an incoming referral (status Active, substatus Accepted). Answer within 14 days, or Partner Center archives it as Expired.',
+    'AcceptReferral',
+  ),
+  declineReferral: actionOperation(
+    'DeclineReferral',
+    'Decline a referral sent to you',
+    'Declines an incoming referral (status Closed, substatus Declined) with the reason.',
+    'DeclineReferral',
+  ),
+  registerDeal: actionOperation(
+    'RegisterDeal',
+    'Register a deal',
+    'Adds a deal registration to the referral (its registrations).',
+    'Registration',
+  ),
   getReferral: {
     operationId: 'GetReferral',
     summary: 'Get a referral',
@@ -250,22 +443,13 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
     summary: 'Get an engagement',
     'x-ms-visibility': 'advanced',
     description:
-      'The referrals of an engagement this gateway created, optionally with their current status.',
-    parameters: [
-      pathParameter('engagementId', 'Engagement Id', 'The engagement id.'),
-      {
-        name: 'refresh',
-        in: 'query',
-        required: false,
-        type: 'boolean',
-        'x-ms-summary': 'Read Current Status',
-        description: "true: also read each referral's current status from Partner Center.",
-      },
-    ],
+      'Every referral on an engagement as Partner Center has it now (those Microsoft added included), with what the gateway recorded: the operation, each referral’s role and whether the gateway created it.',
+    parameters: [pathParameter('engagementId', 'Engagement Id', 'The engagement id.')],
     responses: {
-      '200': { description: 'The engagement.', schema: ref('EngagementMapping') },
+      '200': { description: 'The engagement.', schema: ref('Engagement') },
       ...COMMON_ERRORS,
-      '404': error('No such engagement was created through this gateway.'),
+      '404': error('There is no such engagement that you may read.'),
+      '502': error('Partner Center failed or was unreachable.'),
     },
   },
   health: {
@@ -410,7 +594,13 @@ export function apiDefinition(): Record<string, unknown> {
       Referral: definition(ReferralSchema, 'output', example('seed-referral-response.json')),
       CreatedReferral: definition(CreatedReferralSchema, 'output'),
       SharedReferralOutcome: definition(SharedReferralOutcomeSchema, 'output'),
-      EngagementMapping: definition(EngagementMappingSchema, 'output'),
+      Engagement: definition(EngagementSchema, 'output'),
+      ReferralList: definition(ReferralListAnswerSchema, 'output'),
+      ReferralPatch: definition(ReferralPatchSchema, 'input'),
+      CloseReferral: definition(actionSchemas().Close, 'input'),
+      AcceptReferral: definition(actionSchemas().Accept, 'input'),
+      DeclineReferral: definition(actionSchemas().Decline, 'input'),
+      Registration: definition(actionSchemas().RegisterDeal, 'input'),
       Health: definition(HealthSchema, 'output'),
     }),
   };

@@ -26,6 +26,8 @@ export interface LogFields {
   callerId?: string;
   callerAppId?: string;
   count?: number;
+  /** What a change of a referral was: update, close, accept, decline, registerDeal. */
+  action?: string;
 }
 
 export interface Logger {

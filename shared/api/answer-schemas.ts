@@ -5,11 +5,32 @@
  * answers' TypeScript types are inferred from the same schemas.
  */
 import { z } from 'zod';
-import { EngagementMappingSchema, SharedReferralOutcomeSchema } from '../contract/engagement';
+import {
+  EngagementMappingSchema,
+  EngagementSchema,
+  SharedReferralOutcomeSchema,
+} from '../contract/engagement';
 import { ErrorEnvelopeSchema } from '../contract/errors';
 import { ReferralSchema } from '../contract/schema';
 
-export { EngagementMappingSchema, ErrorEnvelopeSchema, SharedReferralOutcomeSchema };
+export {
+  EngagementMappingSchema,
+  EngagementSchema,
+  ErrorEnvelopeSchema,
+  SharedReferralOutcomeSchema,
+};
+
+export const ReferralListAnswerSchema = z
+  .object({
+    value: z.array(ReferralSchema).describe('The referrals of this page.'),
+    nextLink: z
+      .string()
+      .optional()
+      .describe('Where the next page is; absent on the last page. Follow it as given.'),
+  })
+  .describe('A page of referrals.');
+
+export type ReferralListAnswer = z.infer<typeof ReferralListAnswerSchema>;
 
 export const OperationRunningSchema = z
   .object({

@@ -48,6 +48,7 @@ const STATUS_OF_KIND: Record<FailureKind, number> = {
   notFound: 404,
   conflict: 409,
   busy: 409,
+  preconditionFailed: 412,
   stepFailed: 502,
   internal: 500,
 };

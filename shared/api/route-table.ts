@@ -6,14 +6,32 @@ import type { Permission } from '../contract/caller';
 
 export interface RouteSpec {
   route: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Absent: open to all (health only). */
   permission?: Permission;
 }
 
 const SPECS = {
   createReferral: { route: 'referrals', method: 'POST', permission: 'Referrals.Create' },
+  listReferrals: { route: 'referrals', method: 'GET', permission: 'Referrals.Read' },
   getReferral: { route: 'referrals/{id}', method: 'GET', permission: 'Referrals.Read' },
+  updateReferral: { route: 'referrals/{id}', method: 'PATCH', permission: 'Referrals.Update' },
+  closeReferral: { route: 'referrals/{id}/close', method: 'POST', permission: 'Referrals.Update' },
+  acceptReferral: {
+    route: 'referrals/{id}/accept',
+    method: 'POST',
+    permission: 'Referrals.Update',
+  },
+  declineReferral: {
+    route: 'referrals/{id}/decline',
+    method: 'POST',
+    permission: 'Referrals.Update',
+  },
+  registerDeal: {
+    route: 'referrals/{id}/registrations',
+    method: 'POST',
+    permission: 'Referrals.Update',
+  },
   followCreateRequest: {
     route: 'referrals/requests/{requestId}',
     method: 'GET',

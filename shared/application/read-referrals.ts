@@ -1,12 +1,12 @@
-/** Reading back what exists: one referral from Partner Center, an engagement from our mappings. */
+/** Reading back what exists: a referral, an engagement, as Partner Center has them now. */
 import { attemptLogger } from '../adapters/partner-center/attempt-log';
 import type { PartnerCenterClient } from '../adapters/partner-center/client';
 import type { EngagementStore } from '../adapters/storage/engagement-store';
 import { mayRead, type Viewer } from '../contract/caller';
-import type { EngagementMapping } from '../contract/engagement';
+import type { Engagement } from '../contract/engagement';
 import { errorBody, Failure } from '../contract/errors';
 import { isGuid } from '../contract/guid';
-import type { Referral } from '../contract/schema';
+import type { Referral, Target } from '../contract/schema';
 import type { Logger } from '../logging';
 
 export interface ReadDeps {
@@ -52,47 +52,72 @@ export async function readReferral(deps: ReadDeps, id: string): Promise<Referral
   return referral;
 }
 
+const engagementNotFound = () =>
+  new Failure(
+    'notFound',
+    errorBody(
+      'engagementNotFound',
+      'There is no engagement with this id that you may read.',
+      'engagementId',
+    ),
+  );
+
 /**
- * The engagement as recorded when its referrals were created; with `refresh`, each referral's
- * current status and substatus read from Partner Center.
+ * An engagement as Partner Center has it (every referral on it, those Microsoft added included),
+ * merged with what the gateway recorded (the operation, each of its referrals' role and creator).
+ * `Referrals.Read` reads the engagements its caller created; `Referrals.Read.All` any.
  */
 export async function readEngagement(
-  deps: ReadDeps,
+  deps: ReadDeps & { partnerCenter: Pick<PartnerCenterClient, 'listReferralPages'> },
   engagementId: string,
-  refresh: boolean,
-): Promise<EngagementMapping> {
+): Promise<Engagement> {
   if (!isGuid(engagementId)) throw notAGuid('invalidEngagementId', 'engagementId', 'engagement id');
   const recorded = await deps.engagements.getEngagement(engagementId);
-  const mapping = recorded && mayRead(deps.viewer, recorded.caller) ? recorded : undefined;
-  if (!mapping) {
-    throw new Failure(
-      'notFound',
-      errorBody(
-        'engagementNotFound',
-        'No engagement with this id was recorded by this gateway.',
-        'engagementId',
-      ),
-    );
+  const mine = recorded && mayRead(deps.viewer, recorded.caller) ? recorded : undefined;
+  if (!mine && !deps.viewer.seesAll) throw engagementNotFound();
+  const call = { correlationId: deps.correlationId, onAttempt: attemptLogger(deps.log) };
+  const listed = new Map<string, Referral>();
+  for await (const page of deps.partnerCenter.listReferralPages({ engagementId }, call)) {
+    for (const referral of page) listed.set(referral.id, referral);
   }
-  // Who created it is shown to those who see everything only.
-  const shown: EngagementMapping = deps.viewer.seesAll
-    ? mapping
-    : (({ caller: _c, callerAppId: _a, callerName: _n, ...rest }) => rest)(mapping);
-  if (!refresh) return shown;
-  const referrals = await Promise.all(
-    mapping.referrals.map(async (entry) => {
-      const current = await deps.partnerCenter.getReferral(entry.referralId, {
-        correlationId: deps.correlationId,
-        onAttempt: attemptLogger(deps.log),
-      });
-      return current
-        ? {
-            ...entry,
-            ...(current.status ? { status: current.status } : {}),
-            ...(current.substatus ? { substatus: current.substatus } : {}),
-          }
-        : { ...entry, status: 'notFound' };
-    }),
+  // Lists lag behind creates: a referral recorded but not listed yet is read by its id.
+  const unlisted = (mine?.referrals ?? []).filter((r) => !listed.has(r.referralId));
+  const read = await Promise.all(
+    unlisted.map((r) => deps.partnerCenter.getReferral(r.referralId, call)),
   );
-  return { ...shown, referrals };
+  for (const referral of read) if (referral) listed.set(referral.id, referral);
+  if (!mine && listed.size === 0) throw engagementNotFound();
+
+  const roles = new Map((mine?.referrals ?? []).map((r) => [r.referralId, r]));
+  const ids = [...new Set([...roles.keys(), ...listed.keys()])];
+  const owners = await Promise.all(ids.map((id) => deps.engagements.ownerOf(id)));
+  const referrals = ids.map((id, i) => {
+    const entry = roles.get(id);
+    const referral = listed.get(id);
+    const owner = owners[i]?.caller ?? (entry ? mine?.caller : undefined);
+    const target = entry?.target ?? targetOf(referral);
+    return {
+      referralId: id,
+      ...(entry ? { role: entry.role, createdAt: entry.createdAt } : {}),
+      createdThroughGateway: owner !== undefined,
+      ...(deps.viewer.seesAll && owner ? { createdBy: owner } : {}),
+      ...(target ? { target } : {}),
+      status: referral?.status ?? 'notFound',
+      ...(referral?.substatus ? { substatus: referral.substatus } : {}),
+      ...(referral?.direction ? { direction: referral.direction } : {}),
+      ...(referral ? { referral } : {}),
+    };
+  });
+  // Who created it is shown to those who see everything only.
+  const shown = mine
+    ? deps.viewer.seesAll
+      ? mine
+      : (({ caller: _c, callerAppId: _a, callerName: _n, ...rest }) => rest)(mine)
+    : { engagementId };
+  return { ...shown, recorded: mine !== undefined, referrals };
+}
+
+function targetOf(referral: Referral | undefined): Target | undefined {
+  const first = referral?.target?.[0];
+  return first?.type && first.id ? { type: first.type, id: first.id } : undefined;
 }

@@ -19,13 +19,16 @@ const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 export interface CanonicalizeOptions {
   /** Per object schema: names the service sets, with the reason a caller may not send them. */
   readOnly?: ReadonlyMap<z.ZodType, readonly string[]>;
+  /** Where the input sits in a larger document (a patch operation's value), for the paths. */
+  at?: PathSegment[];
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function unwrap(schema: z.ZodType): z.ZodType {
+/** The schema inside optional, nullable, default and pipe wrappers. */
+export function unwrap(schema: z.ZodType): z.ZodType {
   let current: z.ZodType = schema;
   for (;;) {
     if (current instanceof z.ZodOptional || current instanceof z.ZodNullable) {
@@ -147,7 +150,7 @@ export function canonicalize(
     return out;
   };
 
-  const value = walk(schema, input, []);
+  const value = walk(schema, input, options.at ?? []);
   return { value, issues, forwarded };
 }
 

@@ -38,6 +38,47 @@ export const EngagementMappingSchema = z
   .describe('The referrals of an engagement created through this gateway.');
 
 export type EngagementMapping = z.infer<typeof EngagementMappingSchema>;
+
+/** An engagement as Partner Center has it, with what this gateway recorded about it. */
+export const EngagementSchema = EngagementMappingSchema.partial({
+  state: true,
+  operationId: true,
+  createdAt: true,
+  updatedAt: true,
+})
+  .extend({
+    recorded: z
+      .boolean()
+      .describe('Whether this gateway created the engagement (a shared referral of its own).'),
+    referrals: z.array(
+      z.object({
+        referralId: z.string(),
+        role: z
+          .enum(REFERRAL_ROLES)
+          .optional()
+          .describe("partner or microsoft: the two referrals of this gateway's shared referral."),
+        createdThroughGateway: z
+          .boolean()
+          .describe('False for referrals others added, e.g. Microsoft on its side.'),
+        createdBy: text(
+          'The Entra object id of the caller that created it; shown to Referrals.Read.All only.',
+        ).optional(),
+        target: TargetSchema.optional(),
+        createdAt: z.string().optional(),
+        status: z.string().optional(),
+        substatus: z.string().optional(),
+        direction: z.string().optional(),
+        referral: ReferralSchema.optional().describe(
+          'The referral as Partner Center has it now; absent when it has none by this id.',
+        ),
+      }),
+    ),
+  })
+  .describe(
+    "An engagement's referrals as Partner Center has them, with what the gateway recorded.",
+  );
+
+export type Engagement = z.infer<typeof EngagementSchema>;
 export type EngagementState = EngagementMapping['state'];
 export type EngagementReferral = EngagementMapping['referrals'][number];
 

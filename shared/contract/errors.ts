@@ -76,11 +76,18 @@ export function errorEnvelope(
  * - `notFound`: what the caller named does not exist.
  * - `conflict`: the request contradicts an earlier one (e.g. a reused idempotency key).
  * - `busy`: an earlier request with the same key is still running; try again shortly.
+ * - `preconditionFailed`: the resource changed since the version the request was based on.
  * - `stepFailed`: a step of the shared flow kept failing; sending the request again finishes it.
  * - `internal`: the gateway failed in a way it cannot explain to the caller.
  */
 export type FailureKind =
-  'invalidRequest' | 'notFound' | 'conflict' | 'busy' | 'stepFailed' | 'internal';
+  | 'invalidRequest'
+  | 'notFound'
+  | 'conflict'
+  | 'busy'
+  | 'preconditionFailed'
+  | 'stepFailed'
+  | 'internal';
 
 /** A failure the caller must hear about, in the envelope's terms. */
 export class Failure extends Error {

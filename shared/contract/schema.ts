@@ -292,7 +292,24 @@ function buildRequestSchemas(policy: ReferralPolicy) {
     ),
   });
   contractMeta.add(ReferralCreateRequest, { aliases: { referralType: 'type' } });
-  return { ReferralCreateRequest, Target };
+
+  // A deal registration: the API pages publish no shape. Microsoft's own Power Automate connector
+  // (Partner Center Referrals, learn.microsoft.com/connectors/partnercenterref) registers a deal
+  // with these four; anything else Partner Center takes is forwarded by the open-object rule.
+  const Registration = z.looseObject({
+    // Partner Center's deal registration pages name Azure IP co-sell, Biz Apps and ISV Connect
+    // registrations; no value list is published, so none is enforced.
+    registrationType: requiredText(),
+    contractTerm: text().optional(),
+    pricingModel: text().optional(),
+    primaryDeployment: text().optional(),
+  });
+  /** What an update may reach: the referral as created, and the registrations added later. */
+  const ReferralUpdate = ReferralCreateRequest.extend({
+    registrations: list(Registration).optional(),
+  });
+  contractMeta.add(ReferralUpdate, { aliases: { referralType: 'type' } });
+  return { ReferralCreateRequest, Target, Registration, ReferralUpdate };
 }
 
 const requestSchemasByPolicy = new WeakMap<
@@ -313,6 +330,7 @@ export function requestSchemas(policy: ReferralPolicy = DEFAULT_POLICY) {
 /** What a caller may send to create a referral, under the default policy. */
 export const ReferralCreateRequestSchema = requestSchemas().ReferralCreateRequest;
 export const TargetSchema = requestSchemas().Target;
+export const RegistrationSchema = requestSchemas().Registration;
 
 // Answers: lenient readings of the same resource.
 /** A value Partner Center returns whose shape is not published. */
@@ -459,5 +477,6 @@ export type ReferralType = z.infer<typeof ReferralTypeSchema>;
 export type DealType = z.infer<typeof DealTypeSchema>;
 export type Target = z.infer<typeof TargetSchema>;
 export type ReferralCreateRequest = z.infer<typeof ReferralCreateRequestSchema>;
+export type Registration = z.infer<typeof RegistrationSchema>;
 export type Referral = z.infer<typeof ReferralSchema>;
 export type ReferralList = z.infer<typeof ReferralListSchema>;

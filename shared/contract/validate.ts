@@ -60,6 +60,11 @@ export function detailFromIssue(issue: z.core.$ZodIssue): ErrorDetail {
       return at(issue.format === 'email' ? 'invalidEmail' : 'invalidFormat', issue.message);
     case 'invalid_union':
       return at('invalidType', 'has the wrong shape for this property');
+    case 'unrecognized_keys':
+      return at(
+        'unknownProperty',
+        `has properties this action does not take: ${issue.keys.join(', ')}`,
+      );
     case 'custom': {
       const code = (issue.params as { code?: unknown } | undefined)?.code;
       return at(typeof code === 'string' ? code : 'invalidValue', issue.message);

@@ -69,6 +69,8 @@ export interface CallOptions {
    * retried (429, a refused token, a connection never made); the caller resolves the rest.
    */
   notRepeatable?: boolean;
+  /** Headers of this call (If-Match, Prefer). */
+  headers?: Record<string, string>;
 }
 
 /** Network errors that mean the request never reached the service. */
@@ -79,14 +81,61 @@ export interface ReferralFilter {
   engagementId?: string;
   status?: string;
   substatus?: string;
+  qualification?: string;
+  direction?: string;
+  type?: string;
   /** `customerProfile/address/country`, one of the documented filters. */
   country?: string;
-  orderBy?: 'createdDateTime desc' | 'createdDateTime asc';
+  /** `updatedDateTime ge <date-time>` (the 2019 page's updatedDateTime filter). */
+  updatedSince?: string;
+  /** `team/any(t:t/email eq '...')`, as the 2020 page's example writes it. */
+  teamEmail?: string;
+  orderBy?: `${'createdDateTime' | 'updatedDateTime'} ${'asc' | 'desc'}`;
   top?: number;
+}
+
+/** One page of a list, and the service's skip token for the next one. */
+export interface ReferralPage {
+  referrals: Referral[];
+  skipToken?: string;
 }
 
 /** OData string literal: single quotes doubled. */
 const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** The filter as OData query parameters, every value quoted (or checked, for the date-time). */
+function odataQuery(filter: ReferralFilter): URLSearchParams {
+  const clauses: string[] = [];
+  const equals = (property: string, value: string | undefined) => {
+    if (value !== undefined) clauses.push(`${property} eq ${odataString(value)}`);
+  };
+  equals('engagementId', filter.engagementId);
+  equals('status', filter.status);
+  equals('substatus', filter.substatus);
+  equals('qualification', filter.qualification);
+  equals('direction', filter.direction);
+  equals('type', filter.type);
+  equals('customerProfile/address/country', filter.country);
+  if (filter.updatedSince !== undefined) {
+    // A date-time literal is not quoted in OData; only a strict UTC form may go in unquoted.
+    const since = new Date(filter.updatedSince);
+    if (Number.isNaN(since.getTime())) throw new Error('updatedSince must be a date-time');
+    clauses.push(`updatedDateTime ge ${since.toISOString()}`);
+  }
+  if (filter.teamEmail !== undefined) {
+    clauses.push(`team/any(t:t/email eq ${odataString(filter.teamEmail)})`);
+  }
+  const query = new URLSearchParams();
+  if (clauses.length > 0) query.set('$filter', clauses.join(' and '));
+  if (filter.orderBy) query.set('$orderby', filter.orderBy);
+  if (filter.top !== undefined) query.set('$top', String(filter.top));
+  return query;
+}
+
+/** Headers of an update: the ETag it is conditional on, and asking for the updated referral. */
+export interface UpdateOptions extends CallOptions {
+  ifMatch: string;
+}
 
 export class PartnerCenterClient {
   private readonly baseUrl: string;
@@ -137,43 +186,72 @@ export class PartnerCenterClient {
     }
   }
 
+  /**
+   * Applies a JSON Patch, conditional on `ifMatch` (the ETag read). Because it is conditional it
+   * may be repeated after an unknown outcome: a second application answers 412, never changes
+   * the referral twice. The updated referral, or undefined when the service answered 204.
+   */
+  async updateReferral(
+    id: string,
+    operations: readonly unknown[],
+    options: UpdateOptions,
+  ): Promise<Referral | undefined> {
+    const { body, status } = await this.send<Referral>(
+      'update a referral',
+      'PATCH',
+      `/engagements/referrals/${encodeURIComponent(id)}`,
+      {
+        ...options,
+        headers: { 'if-match': options.ifMatch, prefer: 'return=representation' },
+      },
+      operations,
+    );
+    return status === 204 || body === undefined ? undefined : withoutAnnotations(body);
+  }
+
   /** The first page of a list. */
   async listReferrals(filter: ReferralFilter, options: CallOptions = {}): Promise<Referral[]> {
-    for await (const page of this.listReferralPages(filter, options)) return page;
-    return [];
+    return (await this.listReferralPage(filter, undefined, options)).referrals;
   }
 
   /**
-   * Every page of a list, following `@odata.nextLink` (pages of up to 100). A next link off
-   * Partner Center's own base URL is refused: the token must never go anywhere else.
+   * One page of a list: from the start, or from the skip token of the page before. The next
+   * link's address is never fetched as given: only its `$skiptoken` is kept, sent again to
+   * Partner Center's own base URL with the same query, so the token cannot go anywhere else.
    */
+  async listReferralPage(
+    filter: ReferralFilter,
+    skipToken: string | undefined,
+    options: CallOptions = {},
+  ): Promise<ReferralPage> {
+    const query = odataQuery(filter);
+    if (skipToken !== undefined) query.set('$skiptoken', skipToken);
+    const path = `/engagements/referrals${query.size > 0 ? `?${query.toString()}` : ''}`;
+    const { body } = await this.send<ReferralList>('list referrals', 'GET', path, options);
+    const next = body['@odata.nextLink'];
+    const nextToken = next
+      ? new URL(next, `${this.baseUrl}/`).searchParams.get('$skiptoken')
+      : null;
+    if (next && !nextToken) {
+      throw new Error('Partner Center gave a next link without a $skiptoken');
+    }
+    return {
+      referrals: body.value.map(withoutAnnotations),
+      ...(nextToken ? { skipToken: nextToken } : {}),
+    };
+  }
+
+  /** Every page of a list, one after the other (pages of up to 100). */
   async *listReferralPages(
     filter: ReferralFilter,
     options: CallOptions = {},
   ): AsyncGenerator<Referral[]> {
-    const clauses: string[] = [];
-    if (filter.engagementId) clauses.push(`engagementId eq ${odataString(filter.engagementId)}`);
-    if (filter.status) clauses.push(`status eq ${odataString(filter.status)}`);
-    if (filter.substatus) clauses.push(`substatus eq ${odataString(filter.substatus)}`);
-    if (filter.country) {
-      clauses.push(`customerProfile/address/country eq ${odataString(filter.country)}`);
-    }
-    const query = new URLSearchParams();
-    if (clauses.length > 0) query.set('$filter', clauses.join(' and '));
-    if (filter.orderBy) query.set('$orderby', filter.orderBy);
-    if (filter.top !== undefined) query.set('$top', String(filter.top));
-    let path = `/engagements/referrals${query.size > 0 ? `?${query.toString()}` : ''}`;
-    for (;;) {
-      const { body } = await this.send<ReferralList>('list referrals', 'GET', path, options);
-      yield body.value;
-      const next = body['@odata.nextLink'];
-      if (!next) return;
-      const url = new URL(next, `${this.baseUrl}/`);
-      if (!url.href.startsWith(`${this.baseUrl}/`)) {
-        throw new Error(`Partner Center gave a next link off its own address: ${url.origin}`);
-      }
-      path = url.href.slice(this.baseUrl.length);
-    }
+    let skipToken: string | undefined;
+    do {
+      const page = await this.listReferralPage(filter, skipToken, options);
+      yield page.referrals;
+      skipToken = page.skipToken;
+    } while (skipToken !== undefined);
   }
 
   private async send<T>(
@@ -236,6 +314,7 @@ export class PartnerCenterClient {
             'ms-requestid': requestId,
             'request-id': requestId,
             ...(serialized === undefined ? {} : { 'content-type': 'application/json' }),
+            ...options.headers,
           },
           body: serialized,
           signal: AbortSignal.timeout(Math.min(this.policy.attemptTimeoutMs, remaining)),
