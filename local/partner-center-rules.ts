@@ -51,15 +51,27 @@ export const SERVICE_SET = [
   'links',
 ];
 
-/** The documented `$filter` properties (2019 and 2020 pages). */
+/**
+ * The documented `$filter` equality properties: the 2020 page's table and sample requests
+ * (`type`, `direction` included) and the 2019 page's filter table. `updatedDateTime` (2019) is
+ * compared as a date-time, and team `email` (2019) is written `team/any(t:t/email eq '...')` as in
+ * the 2020 sample request.
+ */
 export const FILTERABLE: Record<string, string[]> = {
   engagementId: ['engagementId'],
   status: ['status'],
   substatus: ['substatus'],
   qualification: ['qualification'],
+  type: ['type'],
   direction: ['direction'],
   'customerProfile/address/country': ['customerProfile', 'address', 'country'],
 };
+
+/** The documented `$orderby` properties (2020 page). */
+export const ORDERABLE = ['createdDateTime', 'updatedDateTime'] as const;
+
+/** How long an incoming referral waits for an answer before it is archived as Expired. */
+export const ANSWER_WITHIN_MS = 14 * 24 * 60 * 60 * 1000;
 
 /** Documented property names per object, for case-insensitive matching. */
 const NAMES: Record<string, readonly string[]> = {
@@ -319,4 +331,94 @@ export function valueAt(value: Json, path: string): Json | undefined {
     else return undefined;
   }
   return node;
+}
+
+/** Splits at top-level `and` (outside quotes and parentheses); one pair of outer parentheses goes. */
+function clausesOf(filter: string): string[] {
+  let text = filter.trim();
+  const wrapped = (t: string) => {
+    if (!t.startsWith('(') || !t.endsWith(')')) return false;
+    let depth = 0;
+    let quoted = false;
+    for (let i = 0; i < t.length; i++) {
+      const c = t[i];
+      if (c === "'") quoted = !quoted;
+      else if (!quoted && c === '(') depth++;
+      else if (!quoted && c === ')' && --depth === 0 && i < t.length - 1) return false;
+    }
+    return true;
+  };
+  while (wrapped(text)) text = text.slice(1, -1).trim();
+  const clauses: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'") quoted = !quoted;
+    else if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')') depth--;
+    else if (!quoted && depth === 0 && /^\s+and\s+/i.test(text.slice(i))) {
+      clauses.push(text.slice(start, i).trim());
+      const gap = /^\s+and\s+/i.exec(text.slice(i))?.[0].length ?? 0;
+      start = i + gap;
+      i = start - 1;
+    }
+  }
+  clauses.push(text.slice(start).trim());
+  return clauses.map((c) => (wrapped(c) ? c.slice(1, -1).trim() : c));
+}
+
+const unquote = (text: string) => text.replace(/''/g, "'");
+
+const COMPARE: Record<string, (a: number, b: number) => boolean> = {
+  eq: (a, b) => a === b,
+  ge: (a, b) => a >= b,
+  gt: (a, b) => a > b,
+  le: (a, b) => a <= b,
+  lt: (a, b) => a < b,
+};
+
+/**
+ * A `$filter` of the documented forms joined by `and`: the equality filters, `updatedDateTime`
+ * compared with a date-time, and a team member's e-mail. Anything else is refused, as a service
+ * that documents only these would.
+ */
+export function parseFilter(
+  filter: string,
+): { ok: true; matches: (referral: JsonObject) => boolean } | { ok: false; message: string } {
+  const tests: ((referral: JsonObject) => boolean)[] = [];
+  for (const clause of clausesOf(filter)) {
+    const equality = /^([\w/]+)\s+eq\s+'((?:[^']|'')*)'$/.exec(clause);
+    const path = equality?.[1] ? FILTERABLE[equality[1]] : undefined;
+    if (equality && path) {
+      const value = unquote(equality[2] ?? '');
+      tests.push((r) => valueAt(r, path.join('.')) === value);
+      continue;
+    }
+    const updated = /^updatedDateTime\s+(eq|ge|gt|le|lt)\s+'?([0-9T:.+\-Z]+)'?$/i.exec(clause);
+    if (updated) {
+      const when = Date.parse(updated[2] ?? '');
+      const compare = COMPARE[(updated[1] ?? '').toLowerCase()];
+      if (Number.isNaN(when) || !compare)
+        return { ok: false, message: `Invalid date-time in: ${clause}` };
+      tests.push((r) => compare(Date.parse(String(r.updatedDateTime)), when));
+      continue;
+    }
+    const team = /^team\/any\((\w+):\s*(\w+)\/email\s+eq\s+'((?:[^']|'')*)'\)$/i.exec(clause);
+    if (team && team[1] === team[2]) {
+      const email = unquote(team[3] ?? '').toLowerCase();
+      tests.push(
+        (r) =>
+          Array.isArray(r.team) &&
+          r.team.some((m) => isObject(m) && String(m.email ?? '').toLowerCase() === email),
+      );
+      continue;
+    }
+    return {
+      ok: false,
+      message: `Unsupported $filter clause: ${clause}. Documented: ${Object.keys(FILTERABLE).join(', ')} (eq), updatedDateTime (eq, ge, gt, le, lt), team/any(t:t/email eq '...').`,
+    };
+  }
+  return { ok: true, matches: (r) => tests.every((t) => t(r)) };
 }

@@ -1,6 +1,9 @@
 /**
  * A local Partner Center Referrals API over HTTPS that behaves like the documented service:
- * create, get, list (OData `$filter`/`$orderby`/`$top`), PUT with `If-Match`, JSON-Patch PATCH.
+ * create, get, list (the documented `$filter` forms, `$orderby`, `$top`, pages behind
+ * `@odata.nextLink`), PUT with `If-Match`, JSON-Patch PATCH (conditional on `If-Match` when sent,
+ * 204 unless `Prefer: return=representation`, the status table), incoming referrals sent on
+ * Microsoft's behalf (admin API) that expire unanswered after 14 days on a clock tests can move.
  * It checks bearer tokens signed by the local identity provider (App+User only), checks requests
  * by its own reading of the documentation (`partner-center-rules.ts`, never the gateway's
  * contract), answers like the published responses and in Partner Center's error envelope, joins a
@@ -13,11 +16,13 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import {
+  ANSWER_WITHIN_MS,
   camelCased,
   checkCreate,
   checkMove,
-  FILTERABLE,
   isObject as isPlainObject,
+  ORDERABLE,
+  parseFilter,
   SERVICE_SET,
   valueAt,
   type Json,
@@ -154,6 +159,8 @@ export class PartnerCenterSandbox {
   latencyMs: number;
   deduplicateRequestIds: boolean;
   listDelayMs: number;
+  /** How far the sandbox's clock is ahead of real time (see `advanceClock`). */
+  private clockOffsetMs = 0;
   /** When each referral shows in lists (after `listDelayMs`). */
   private readonly listedFrom = new Map<string, number>();
   certificate = '';
@@ -262,6 +269,7 @@ export class PartnerCenterSandbox {
     this.listedFrom.clear();
     this.createRequests = 0;
     this.createRequestIds = [];
+    this.clockOffsetMs = 0;
     this.clearFaults();
     this.clearRefusals();
     this.changed();
@@ -341,6 +349,7 @@ export class PartnerCenterSandbox {
       );
     }
 
+    this.expireUnanswered();
     const id = decodeURIComponent(url.pathname.slice(API.length + 1));
     let answer: StoredAnswer;
     if (method === 'POST' && url.pathname === API)
@@ -452,7 +461,7 @@ export class PartnerCenterSandbox {
     const id = randomUUID();
     const engagementId =
       typeof request.engagementId === 'string' ? request.engagementId : randomUUID();
-    const now = new Date().toISOString();
+    const now = this.now().toISOString();
     const status = typeof request.status === 'string' ? request.status : 'New';
     // Answered like the published responses: the service's fields around what was sent.
     const referral: SandboxReferral = {
@@ -506,26 +515,19 @@ export class PartnerCenterSandbox {
     let items = [...this.referrals.values()].filter((r) => (this.listedFrom.get(r.id) ?? 0) <= now);
     const filter = url.searchParams.get('$filter');
     if (filter) {
-      for (const clause of filter.split(/\s+and\s+/i)) {
-        const m = /^\s*([\w/]+)\s+eq\s+'((?:[^']|'')*)'\s*$/.exec(clause);
-        const path = m?.[1] ? FILTERABLE[m[1]] : undefined;
-        if (!path || m?.[2] === undefined) {
-          return errorAnswer(
-            400,
-            'invalidRequest',
-            `Unsupported $filter clause: ${clause}. Documented: ${Object.keys(FILTERABLE).join(', ')}.`,
-          );
-        }
-        const value = m[2].replace(/''/g, "'");
-        items = items.filter((r) => valueAt(r, path.join('.')) === value);
-      }
+      const parsed = parseFilter(filter);
+      if (!parsed.ok) return errorAnswer(400, 'invalidRequest', parsed.message);
+      items = items.filter(parsed.matches);
     }
     const orderBy = url.searchParams.get('$orderby');
     if (orderBy) {
-      const m = /^createdDateTime(\s+(asc|desc))?$/i.exec(orderBy.trim());
-      if (!m) return errorAnswer(400, 'invalidRequest', `Unsupported $orderby: ${orderBy}`);
-      const direction = m[2]?.toLowerCase() === 'desc' ? -1 : 1;
-      items.sort((a, b) => direction * a.createdDateTime.localeCompare(b.createdDateTime));
+      const m = new RegExp(`^(${ORDERABLE.join('|')})(\\s+(asc|desc))?$`, 'i').exec(orderBy.trim());
+      const property = ORDERABLE.find((p) => p.toLowerCase() === m?.[1]?.toLowerCase());
+      if (!m || !property)
+        return errorAnswer(400, 'invalidRequest', `Unsupported $orderby: ${orderBy}`);
+      const direction = m[3]?.toLowerCase() === 'desc' ? -1 : 1;
+      // Ties keep the order the referrals were created in, so pages never overlap.
+      items.sort((a, b) => direction * String(a[property]).localeCompare(String(b[property])));
     }
     const top = url.searchParams.get('$top');
     if (top !== null) items = items.slice(0, Math.max(0, Number(top) || 0));
@@ -580,40 +582,27 @@ export class PartnerCenterSandbox {
     if (!body.ok) return body.answer;
     if (!Array.isArray(body.value))
       return errorAnswer(400, 'invalidRequest', 'The body must be a JSON Patch array.');
-    const next = structuredClone(existing) as Record<string, unknown>;
+    const next = structuredClone(existing) as JsonObject;
     for (const op of body.value as unknown[]) {
-      if (
-        !isPlainObject(op) ||
-        (op.op !== 'replace' && op.op !== 'add') ||
-        typeof op.path !== 'string'
-      ) {
-        return errorAnswer(
-          400,
-          'invalidRequest',
-          "Only JSON Patch 'replace' and 'add' operations are supported.",
-        );
-      }
-      const segments = op.path
-        .split('/')
-        .slice(1)
-        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      if (
-        segments.length === 0 ||
-        segments.some((s) => ['__proto__', 'constructor', 'prototype'].includes(s)) ||
-        ['id', 'engagementId', 'eTag', 'links'].includes(segments[0] ?? '')
-      ) {
-        return errorAnswer(400, 'invalidRequest', `Path '${op.path}' cannot be patched.`);
-      }
-      let parent: Record<string, unknown> = next;
-      for (const segment of segments.slice(0, -1)) {
-        const child = parent[segment];
-        if (!isPlainObject(child))
-          return errorAnswer(400, 'invalidRequest', `Path '${op.path}' does not exist.`);
-        parent = child;
-      }
-      parent[segments[segments.length - 1] as string] = op.value;
+      const refused = applyOperation(next, op);
+      if (refused) return errorAnswer(400, 'invalidRequest', refused);
     }
-    const answer = this.update(existing, next as SandboxReferral);
+    const moved = checkMove(
+      existing.status,
+      typeof next.status === 'string' ? next.status : existing.status,
+      next.substatus,
+    );
+    if (moved) return invalid([moved]);
+    // The result must still be a referral the service would take (service fields aside).
+    const checked = checkCreate(
+      Object.fromEntries(
+        Object.entries(next).filter(
+          ([key, value]) => value !== null && key !== 'engagementId' && !SERVICE_SET.includes(key),
+        ),
+      ),
+    );
+    if (!checked.ok) return invalid(checked.problems);
+    const answer = this.update(existing, { ...next, ...checked.referral });
     if (answer.status === 200 && !/return=representation/i.test(String(req.headers.prefer ?? ''))) {
       return { status: 204, body: undefined };
     }
@@ -624,18 +613,96 @@ export class PartnerCenterSandbox {
     const to = typeof next.status === 'string' ? next.status : existing.status;
     const refused = checkMove(existing.status, to, next.substatus);
     if (refused) return invalid([refused]);
+    const now = this.now().toISOString();
     const updated: SandboxReferral = {
       ...next,
       status: to,
       createdDateTime: existing.createdDateTime,
       id: existing.id,
       engagementId: existing.engagementId,
+      direction: existing.direction ?? null,
       eTag: newEtag(),
-      updatedDateTime: new Date().toISOString(),
+      updatedDateTime: now,
       links: existing.links ?? null,
     };
+    if (to === 'Active' && existing.status !== 'Active') updated.acceptedDateTime = now;
+    if (to === 'Closed' && existing.status !== 'Closed') updated.closedDateTime = now;
     this.referrals.set(existing.id, updated);
     return { status: 200, body: updated };
+  }
+
+  /** The sandbox's clock: real time, moved forward by `advanceClock` (expiry tests). */
+  now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
+  }
+
+  /** Moves the sandbox's clock forward, e.g. past the 14 days an incoming referral waits. */
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
+    this.expireUnanswered();
+  }
+
+  /**
+   * Incoming referrals not answered in time are archived as Expired ("If you don't respond to a
+   * lead or opportunity within the allotted time (currently 14 days), we'll archive it").
+   */
+  private expireUnanswered(): void {
+    const now = this.now().getTime();
+    for (const referral of this.referrals.values()) {
+      const expires = Date.parse(String(referral.expirationDateTime));
+      if (referral.direction !== 'Incoming' || referral.status !== 'New' || !(expires <= now)) {
+        continue;
+      }
+      this.referrals.set(referral.id, {
+        ...referral,
+        status: 'Closed',
+        substatus: 'Expired',
+        closedDateTime: new Date(expires).toISOString(),
+        updatedDateTime: new Date(expires).toISOString(),
+        eTag: newEtag(),
+      });
+    }
+  }
+
+  /**
+   * A referral sent to the partner (direction Incoming), as Microsoft would send one: a lead or a
+   * co-sell opportunity waiting to be accepted or declined within 14 days. `fields` override the
+   * example's (customer, details, type, qualification, an existing engagementId...).
+   */
+  sendIncoming(
+    fields: JsonObject = {},
+  ): { ok: true; referral: SandboxReferral } | { ok: false; problems: RuleViolation[] } {
+    const request = camelCased({ ...incomingExample(), ...fields }) as JsonObject;
+    const engagementId =
+      typeof request.engagementId === 'string' ? request.engagementId : randomUUID();
+    delete request.engagementId;
+    const checked = checkCreate(request);
+    if (!checked.ok) return { ok: false, problems: checked.problems };
+    const id = randomUUID();
+    const now = this.now();
+    const referral: SandboxReferral = {
+      ...checked.referral,
+      id,
+      engagementId,
+      organizationId: 'msft',
+      organizationName: 'Microsoft',
+      externalReferenceId: null,
+      createdDateTime: now.toISOString(),
+      updatedDateTime: now.toISOString(),
+      expirationDateTime: new Date(now.getTime() + ANSWER_WITHIN_MS).toISOString(),
+      acceptedDateTime: null,
+      closedDateTime: null,
+      status: 'New',
+      substatus: 'Pending',
+      statusReason: null,
+      direction: 'Incoming',
+      eTag: newEtag(),
+      links: this.links(id, engagementId),
+    };
+    this.referrals.set(id, referral);
+    this.listedFrom.set(id, Date.now() + this.listDelayMs);
+    this.changed();
+    return { ok: true, referral };
   }
 
   /** Sandbox-only control surface: no auth, never part of the real API. */
@@ -648,6 +715,23 @@ export class PartnerCenterSandbox {
     if (route === 'DELETE /_sandbox/referrals') {
       this.reset();
       return sendJson(res, 204, undefined);
+    }
+    if (route === 'POST /_sandbox/incoming') {
+      const text = await readBody(req);
+      const sent = this.sendIncoming(text.trim() === '' ? {} : (JSON.parse(text) as JsonObject));
+      return sent.ok
+        ? sendJson(res, 201, sent.referral)
+        : sendJson(res, 400, invalid(sent.problems).body);
+    }
+    if (route === 'POST /_sandbox/clock') {
+      const { advanceMs } = JSON.parse(await readBody(req)) as { advanceMs?: unknown };
+      if (typeof advanceMs !== 'number' || !(advanceMs >= 0)) {
+        return sendJson(res, 400, {
+          error: { code: 'invalidRequest', message: 'advanceMs must be a number, 0 or more' },
+        });
+      }
+      this.advanceClock(advanceMs);
+      return sendJson(res, 200, { now: this.now().toISOString() });
     }
     if (route === 'POST /_sandbox/faults') {
       const rule = JSON.parse(await readBody(req)) as FaultRule;
@@ -698,6 +782,105 @@ function invalid(problems: RuleViolation[]): StoredAnswer {
       },
     },
   };
+}
+
+/** A referral Microsoft sends, after the 2020 list example (an incoming lead). */
+function incomingExample(): JsonObject {
+  return {
+    type: 'Shared',
+    qualification: 'SalesQualified',
+    customerProfile: {
+      name: 'Fabrikam Customer Inc',
+      address: {
+        addressLine1: 'One Microsoft Way',
+        city: 'Redmond',
+        state: 'WA',
+        postalCode: '98052',
+        country: 'US',
+      },
+    },
+    consent: { consentToToShareInfoWithOthers: true, consentToContact: true },
+    details: {
+      notes:
+        'We are interested in deploying Microsoft 365 and are looking for support in training our employees. Can you help?',
+      dealValue: 10000,
+      currency: 'USD',
+      closingDateTime: '2027-12-01T00:00:00Z',
+      requirements: {
+        industries: [{ id: 'Education' }],
+        products: [{ id: 'Microsoft365' }],
+        services: [{ id: 'LearningAndCertification' }],
+        solutions: [{ id: 'SOL-Microsoft365', name: 'Microsoft365' }],
+      },
+    },
+    inviteContext: { invitedBy: { organizationId: 'msft', organizationName: 'Microsoft' } },
+  };
+}
+
+/**
+ * One JSON Patch operation applied to the referral in place (a list grows at `-` or a position);
+ * what is wrong with it, else undefined. Microsoft's example sends the deal value as text.
+ */
+function applyOperation(referral: JsonObject, op: unknown): string | undefined {
+  if (
+    !isPlainObject(op) ||
+    (op.op !== 'replace' && op.op !== 'add') ||
+    typeof op.path !== 'string'
+  ) {
+    return "Only JSON Patch 'replace' and 'add' operations are supported.";
+  }
+  if (!op.path.startsWith('/') || op.value === undefined)
+    return `Operation on '${op.path}' is not valid.`;
+  const segments = op.path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const [first] = segments;
+  if (
+    segments.some((s) => s === '' || ['__proto__', 'constructor', 'prototype'].includes(s)) ||
+    ['id', 'engagementId', ...SERVICE_SET].includes(first ?? '')
+  ) {
+    return `Path '${op.path}' cannot be patched.`;
+  }
+  let value = op.value as Json;
+  if (
+    op.path === '/details/dealValue' &&
+    typeof value === 'string' &&
+    /^\d+(\.\d+)?$/.test(value)
+  ) {
+    value = Number(value);
+  }
+  let node: Json = referral;
+  for (const [i, segment] of segments.entries()) {
+    const last = i === segments.length - 1;
+    if (Array.isArray(node)) {
+      const position =
+        segment === '-' ? node.length : /^\d+$/.test(segment) ? Number(segment) : NaN;
+      if (!(position <= (op.op === 'add' ? node.length : node.length - 1))) {
+        return `Path '${op.path}' does not exist.`;
+      }
+      if (last) {
+        if (op.op === 'add') node.splice(position, 0, value);
+        else node[position] = value;
+        return undefined;
+      }
+      node = node[position] as Json;
+    } else if (isPlainObject(node)) {
+      if (last) {
+        node[segment] = value;
+        return undefined;
+      }
+      const child: Json | undefined = node[segment];
+      if (child === undefined || child === null) {
+        // A list or object the referral does not have yet (no team so far) starts here.
+        node[segment] = segments[i + 1] === '-' ? [] : {};
+      }
+      node = node[segment] as Json;
+    } else {
+      return `Path '${op.path}' does not exist.`;
+    }
+  }
+  return undefined;
 }
 
 function newEtag(): string {

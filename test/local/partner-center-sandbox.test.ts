@@ -315,3 +315,154 @@ test('lists in pages of 100, the rest behind @odata.nextLink', async () => {
   expect(second.body.value).toHaveLength(30);
   expect(second.body['@odata.nextLink']).toBeUndefined();
 });
+
+describe('updates, as "Update a referral" (2020) describes them', () => {
+  const patchOf = (id: string, body: unknown, headers: Record<string, string> = {}) =>
+    call('PATCH', `/engagements/referrals/${id}`, body, headers);
+
+  test("Microsoft's published patches apply: the deal value sent as text is stored as a number, add /team/- appends", async () => {
+    const { body: referral } = await create(independentSeedRequest());
+    const representation = { prefer: 'return=representation' };
+    const teamBefore = (referral.team ?? []).length;
+    const first = await patchOf(
+      referral.id,
+      microsoftSample('patch-deal-value-and-add-team-member.request.json'),
+      representation,
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.details.dealValue).toBe(10000);
+    expect(first.body.team).toHaveLength(teamBefore + 1);
+    expect(first.body.team.at(-1)).toMatchObject({ email: 'jane.doe@contoso.com' });
+    const second = await patchOf(
+      referral.id,
+      microsoftSample('patch-deal-value-and-notes.request.json'),
+    );
+    expect(second.status).toBe(204);
+    expect(second.body).toBeUndefined();
+  });
+
+  test('every write changes the ETag; a stale If-Match is 412 and changes nothing', async () => {
+    const { body: referral } = await create(independentSeedRequest());
+    const notes = (value: string) => [{ op: 'replace', path: '/details/notes', value }];
+    const updated = await patchOf(referral.id, notes('one'), {
+      'if-match': referral.eTag,
+      prefer: 'return=representation',
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.headers.get('etag')).toBe(updated.body.eTag);
+    expect(updated.body.eTag).not.toBe(referral.eTag);
+    const stale = await patchOf(referral.id, notes('two'), { 'if-match': referral.eTag });
+    expect(stale.status).toBe(412);
+    expect(stale.body.error.code).toBe('preconditionFailed');
+    const now = await call('GET', `/engagements/referrals/${referral.id}`);
+    expect(now.body.details.notes).toBe('one');
+  });
+
+  test('the status table holds for patches; service fields cannot be patched', async () => {
+    const { body: referral } = await create(independentSeedRequest());
+    const closed = await patchOf(referral.id, microsoftSample('patch-close-won.request.json'), {
+      prefer: 'return=representation',
+    });
+    expect(closed.body).toMatchObject({ status: 'Closed', substatus: 'Won' });
+    expect(closed.body.closedDateTime).toEqual(expect.any(String));
+    const reopened = await patchOf(referral.id, [{ op: 'replace', path: '/status', value: 'New' }]);
+    expect(reopened.status).toBe(400);
+    expect(reopened.body.error.message).toMatch(/cannot move from 'Closed' to 'New'/);
+    for (const path of ['/id', '/direction', '/createdDateTime', '/eTag']) {
+      expect((await patchOf(referral.id, [{ op: 'replace', path, value: 'x' }])).status).toBe(400);
+    }
+  });
+});
+
+describe('incoming referrals, sent as Microsoft through the admin API', () => {
+  const admin = async (path: string, body: unknown) => {
+    const response = await local.fetch(`${local.sandbox.baseUrl}/_sandbox/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  test('arrive New/Pending, Incoming, from Microsoft, expiring in 14 days', async () => {
+    const sent = await admin('incoming', { type: 'Independent' });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({
+      direction: 'Incoming',
+      status: 'New',
+      substatus: 'Pending',
+      type: 'Independent',
+      organizationName: 'Microsoft',
+    });
+    const days =
+      (Date.parse(sent.body.expirationDateTime as string) -
+        Date.parse(sent.body.createdDateTime as string)) /
+      86_400_000;
+    expect(days).toBe(14);
+    expect((await admin('incoming', { type: 'Nonsense' })).status).toBe(400);
+  });
+
+  test('unanswered for 14 days they are archived as Expired; an accepted one is not', async () => {
+    const waiting = (await admin('incoming', {})).body;
+    const accepted = (await admin('incoming', {})).body;
+    expect(
+      (
+        await call('PATCH', `/engagements/referrals/${accepted.id as string}`, [
+          { op: 'replace', path: '/status', value: 'Active' },
+          { op: 'replace', path: '/substatus', value: 'Accepted' },
+        ])
+      ).status,
+    ).toBe(204);
+    expect((await admin('clock', { advanceMs: 13 * 86_400_000 })).status).toBe(200);
+    expect((await call('GET', `/engagements/referrals/${waiting.id as string}`)).body.status).toBe(
+      'New',
+    );
+    await admin('clock', { advanceMs: 86_400_000 });
+    const expired = await call('GET', `/engagements/referrals/${waiting.id as string}`);
+    expect(expired.body).toMatchObject({ status: 'Closed', substatus: 'Expired' });
+    const kept = await call('GET', `/engagements/referrals/${accepted.id as string}`);
+    expect(kept.body).toMatchObject({ status: 'Active', substatus: 'Accepted' });
+  });
+
+  test('the documented list filters: direction, type, substatus, updatedDateTime, team e-mail', async () => {
+    local.sandbox.listDelayMs = 0;
+    const incoming = (await admin('incoming', {})).body;
+    const { body: outgoing } = await create(independentSeedRequest());
+    await call('PATCH', `/engagements/referrals/${outgoing.id as string}`, [
+      {
+        op: 'add',
+        path: '/team/-',
+        value: { firstName: 'R', lastName: 'D', email: 'r2d2@contoso.com' },
+      },
+    ]);
+    const ids = async (query: string) =>
+      ((await call('GET', `/engagements/referrals?${query}`)).body.value as { id: string }[]).map(
+        (r) => r.id,
+      );
+    // The 2020 page's sample requests, as written there.
+    expect(
+      await ids(
+        "$top=10&$filter=(type eq 'Shared' and direction eq 'Incoming')&$orderby=createdDateTime desc",
+      ),
+    ).toEqual([incoming.id]);
+    expect(
+      await ids(
+        "$top=10&$filter=(direction eq 'Incoming' and substatus eq 'Pending')&$orderby=createdDateTime desc",
+      ),
+    ).toEqual([incoming.id]);
+    expect(await ids("$filter=team/any(t:t/email eq 'r2d2@contoso.com')")).toEqual([outgoing.id]);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    expect((await ids(`$filter=updatedDateTime ge ${since}`)).sort()).toEqual(
+      [incoming.id, outgoing.id].sort(),
+    );
+    expect(
+      await ids(`$filter=updatedDateTime ge ${new Date(Date.now() + 60_000).toISOString()}`),
+    ).toEqual([]);
+    expect(await ids('$orderby=updatedDateTime desc')).toEqual([outgoing.id, incoming.id]);
+    const unknown = await call(
+      'GET',
+      "/engagements/referrals?$filter=name eq 'x' or status eq 'New'",
+    );
+    expect(unknown.status).toBe(400);
+  });
+});
