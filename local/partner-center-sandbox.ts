@@ -154,6 +154,8 @@ export class PartnerCenterSandbox {
   createRequests = 0;
   /** The request id of every POST that reached the create handler, in order. */
   createRequestIds: string[] = [];
+  /** API requests that reached the sandbox (faults included), by method. */
+  requestsByMethod: Record<string, number> = {};
   /** Faults applied so far, by kind. */
   faultsApplied: Record<string, number> = {};
   latencyMs: number;
@@ -269,6 +271,7 @@ export class PartnerCenterSandbox {
     this.listedFrom.clear();
     this.createRequests = 0;
     this.createRequestIds = [];
+    this.requestsByMethod = {};
     this.clockOffsetMs = 0;
     this.clearFaults();
     this.clearRefusals();
@@ -321,6 +324,7 @@ export class PartnerCenterSandbox {
     if (url.pathname !== API && !url.pathname.startsWith(`${API}/`)) {
       return pcError(res, 404, 'itemNotFound', `No route for ${url.pathname}`);
     }
+    this.requestsByMethod[method] = (this.requestsByMethod[method] ?? 0) + 1;
     if (this.latencyMs > 0)
       await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
     if (await this.applyFault(this.takeFault(method, 'before'), res)) return;

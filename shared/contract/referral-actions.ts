@@ -154,5 +154,17 @@ export function actionPrecondition(
       message: `only a referral sent to you (direction Incoming) can be ${action === 'accept' ? 'accepted' : 'declined'}; this one is ${referral.direction ?? 'not marked'}: close it instead`,
     };
   }
+  // An answer to a referral: given while it waits (New), or given again (a harmless repeat).
+  const answered =
+    action === 'accept'
+      ? referral.status === 'Active' && referral.substatus === 'Accepted'
+      : referral.status === 'Closed' && referral.substatus === 'Declined';
+  if ((action === 'accept' || action === 'decline') && referral.status !== 'New' && !answered) {
+    return {
+      path: '$.status',
+      code: 'alreadyAnswered',
+      message: `only a referral waiting for an answer (status New) can be ${action === 'accept' ? 'accepted' : 'declined'}; this one is ${referral.status ?? 'without status'}/${referral.substatus ?? 'without substatus'}${referral.status === 'Active' ? ': close it as Lost instead' : ''}`,
+    };
+  }
   return undefined;
 }

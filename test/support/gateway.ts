@@ -16,7 +16,10 @@ import {
   followCreateRoute,
   getReferralRoute,
 } from '../../shared/api/referral-routes';
-import { ROUTES, type NamedRoute } from '../../shared/api/route-table';
+import { listReferralsRoute } from '../../shared/api/list-route';
+import { ROUTES, type NamedRoute, type RouteName } from '../../shared/api/route-table';
+import { referralActionRoute, updateReferralRoute } from '../../shared/api/update-routes';
+import type { ReferralAction } from '../../shared/contract/referral-actions';
 import { fetchNetworkModule } from '../../shared/adapters/partner-center/msal-network';
 import type { Services } from '../../shared/application/services';
 import { loadSettings } from '../../shared/config';
@@ -44,14 +47,27 @@ export interface LocalGateway {
   getOperation(operationId: string, headers?: Record<string, string>): Promise<Answer>;
   /** Follows a create's 202 Location (`/api/referrals/requests/{requestId}`). */
   followCreate(location: string, headers?: Record<string, string>): Promise<Answer>;
-  getEngagement(
-    engagementId: string,
-    refresh?: boolean,
+  getEngagement(engagementId: string, headers?: Record<string, string>): Promise<Answer>;
+  listReferrals(query?: Record<string, string>, headers?: Record<string, string>): Promise<Answer>;
+  /** `PATCH /api/referrals/{id}` with a JSON Patch (sent as given). */
+  updateReferral(id: string, patch: unknown, headers?: Record<string, string>): Promise<Answer>;
+  /** `POST /api/referrals/{id}/{action}`; no body when `body` is undefined. */
+  act(
+    action: ReferralAction,
+    id: string,
+    body?: unknown,
     headers?: Record<string, string>,
   ): Promise<Answer>;
   health(): Promise<Answer>;
   stop(): Promise<void>;
 }
+
+const ACTION_ROUTES: Record<ReferralAction, RouteName> = {
+  close: 'closeReferral',
+  accept: 'acceptReferral',
+  decline: 'declineReferral',
+  registerDeal: 'registerDeal',
+};
 
 /** The error envelope's body of an answer. */
 export const errorOf = (answer: Answer) =>
@@ -179,18 +195,55 @@ export function gatewayOn(
         headers,
       );
     },
-    getEngagement: (engagementId, refresh = false, headers = {}) =>
+    getEngagement: (engagementId, headers = {}) =>
       get(
         ROUTES.getEngagement,
         getEngagementRoute(),
         `engagements/${engagementId}`,
         { engagementId },
-        refresh ? { refresh: 'true' } : {},
+        {},
         headers,
+      ),
+    listReferrals: (query = {}, headers = {}) =>
+      get(ROUTES.listReferrals, listReferralsRoute(), 'referrals', {}, query, headers),
+    updateReferral: (id, patch, headers = {}) =>
+      send(ROUTES.updateReferral, updateReferralRoute(), `referrals/${id}`, id, patch, {
+        'content-type': 'application/json',
+        ...headers,
+      }),
+    act: (action, id, body, headers = {}) =>
+      send(
+        ROUTES[ACTION_ROUTES[action]],
+        referralActionRoute(action),
+        `referrals/${id}/${ACTION_ROUTES[action] === 'registerDeal' ? 'registrations' : action}`,
+        id,
+        body,
+        body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       ),
     health: () => get(ROUTES.health, healthRoute(), 'health', {}),
     stop: async () => undefined,
   };
+  const send = (
+    route: NamedRoute,
+    handler: GatewayHandler,
+    path: string,
+    id: string,
+    body: unknown,
+    headers: Record<string, string>,
+  ) =>
+    invoke(
+      route,
+      handler,
+      new HttpRequest({
+        method: route.method,
+        url: `https://gateway.local/api/${path}`,
+        params: { id },
+        headers,
+        ...(body === undefined ? {} : { body: { string: JSON.stringify(body) } }),
+      }),
+      logs,
+      () => gateway.services,
+    );
   const get = (
     route: NamedRoute,
     handler: GatewayHandler,

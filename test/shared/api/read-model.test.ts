@@ -13,10 +13,16 @@ import { independentSeedRequest, seedRequest } from '../../support/seed';
 let local: LocalPartnerCenter;
 let gateway: LocalGateway;
 const creator = { oid: randomUUID(), clientAppId: randomUUID(), name: 'CRM sync' };
-const tokens: Record<'creator' | 'otherReader' | 'readsAll', string> = {
+const tokens: Record<
+  'creator' | 'otherReader' | 'readsAll' | 'updater' | 'otherUpdater' | 'updatesAll',
+  string
+> = {
   creator: '',
   otherReader: '',
   readsAll: '',
+  updater: '',
+  otherUpdater: '',
+  updatesAll: '',
 };
 
 beforeAll(async () => {
@@ -28,6 +34,15 @@ beforeAll(async () => {
   });
   tokens.otherReader = await entraToken(local.identity, { roles: ['Referrals.Read'] });
   tokens.readsAll = await entraToken(local.identity, { roles: ['Referrals.Read.All'] });
+  tokens.updater = await entraToken(local.identity, {
+    roles: ['Referrals.Create', 'Referrals.Read', 'Referrals.Update'],
+  });
+  tokens.otherUpdater = await entraToken(local.identity, {
+    roles: ['Referrals.Read', 'Referrals.Update'],
+  });
+  tokens.updatesAll = await entraToken(local.identity, {
+    roles: ['Referrals.Read.All', 'Referrals.Update'],
+  });
 });
 afterAll(() => local.stop());
 
@@ -104,17 +119,17 @@ describe('an operation and its engagement', () => {
       callerName: creator.name,
     });
 
-    const own = await gateway.getEngagement(engagementId, false, as('creator'));
+    const own = await gateway.getEngagement(engagementId, as('creator'));
     expect(own.status).toBe(200);
     expect(own.body).not.toHaveProperty('caller');
     expect(JSON.stringify(own.body)).not.toContain(creator.name);
-    const all = await gateway.getEngagement(engagementId, false, as('readsAll'));
+    const all = await gateway.getEngagement(engagementId, as('readsAll'));
     expect(all.body).toMatchObject({
       caller: creator.oid,
       callerAppId: creator.clientAppId,
       callerName: creator.name,
     });
-    const other = await gateway.getEngagement(engagementId, false, as('otherReader'));
+    const other = await gateway.getEngagement(engagementId, as('otherReader'));
     expect(other.status).toBe(404);
     expect(code(other)).toBe('engagementNotFound');
   });
@@ -144,5 +159,53 @@ describe('a create being followed', () => {
       as('creator'),
     );
     expect(code(unknown)).toBe('createRequestNotFound');
+  });
+});
+
+describe('lists and changes follow the same model', () => {
+  test('a list shows Referrals.Read its own referrals only, Read.All every one', async () => {
+    local.sandbox.listDelayMs = 0;
+    const own = await createdBy('updater');
+    const others = await createdBy('creator');
+    const incoming = local.sandbox.sendIncoming();
+    if (!incoming.ok) throw new Error('not sent');
+    const ids = async (who: keyof typeof tokens) =>
+      (
+        (await gateway.listReferrals({ top: '1000' }, as(who))).body as { value: Referral[] }
+      ).value.map((r) => r.id);
+    const mine = await ids('updater');
+    expect(mine).toContain(own.id);
+    expect(mine).not.toContain(others.id);
+    expect(mine).not.toContain(incoming.referral.id);
+    expect(await ids('readsAll')).toEqual(
+      expect.arrayContaining([own.id, others.id, incoming.referral.id]),
+    );
+  });
+
+  test("Referrals.Update changes what its caller reads: another's referral is not found", async () => {
+    const referral = await createdBy('updater');
+    const patch = [{ op: 'replace', path: '/details/notes', value: 'changed' }];
+    const patchesBefore = local.sandbox.requestsByMethod.PATCH ?? 0;
+    const other = await gateway.updateReferral(referral.id, patch, as('otherUpdater'));
+    expect(other.status).toBe(404);
+    expect(code(other)).toBe('referralNotFound');
+    expect(local.sandbox.requestsByMethod.PATCH ?? 0).toBe(patchesBefore);
+    expect((await gateway.updateReferral(referral.id, patch, as('updater'))).status).toBe(200);
+    expect((await gateway.updateReferral(referral.id, patch, as('updatesAll'))).status).toBe(200);
+  });
+
+  test('reading is not changing: without Referrals.Update the answer is 403', async () => {
+    const referral = await createdBy('creator');
+    const answer = await gateway.act('close', referral.id, { outcome: 'Won' }, as('readsAll'));
+    expect(answer.status).toBe(403);
+    expect(answer.headers['www-authenticate']).toContain('scope="Referrals.Update"');
+  });
+
+  test('an incoming referral is accepted by a caller that reads everything', async () => {
+    const incoming = local.sandbox.sendIncoming();
+    if (!incoming.ok) throw new Error('not sent');
+    const id = incoming.referral.id;
+    expect((await gateway.act('accept', id, undefined, as('updater'))).status).toBe(404);
+    expect((await gateway.act('accept', id, undefined, as('updatesAll'))).status).toBe(200);
   });
 });
