@@ -211,16 +211,25 @@ function actionOperation(
   operationId: string,
   summary: string,
   description: string,
-  body: string,
+  body: { definition: string; summary: string },
+  visibility: 'important' | 'advanced',
 ): Record<string, unknown> {
   return {
     operationId,
     summary,
     description,
+    'x-ms-visibility': visibility,
     parameters: [
       pathParameter('id', 'Referral Id', 'The referral id.'),
       ...changeHeaders,
-      { name: 'body', in: 'body', required: true, 'x-ms-summary': summary, schema: ref(body) },
+      {
+        name: 'body',
+        in: 'body',
+        // Accepting takes nothing but the id.
+        required: body.definition !== 'AcceptReferral',
+        'x-ms-summary': body.summary,
+        schema: ref(body.definition),
+      },
     ],
     responses: changeResponses,
   };
@@ -372,25 +381,29 @@ const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
     'CloseReferral',
     'Close a referral as won or lost',
     'Closes the referral: status Closed with substatus Won or Lost, and the reason.',
-    'CloseReferral',
+    { definition: 'CloseReferral', summary: 'Outcome' },
+    'important',
   ),
   acceptReferral: actionOperation(
     'AcceptReferral',
     'Accept a referral sent to you',
     'Accepts an incoming referral (status Active, substatus Accepted). Answer within 14 days, or Partner Center archives it as Expired.',
-    'AcceptReferral',
+    { definition: 'AcceptReferral', summary: 'Acceptance' },
+    'important',
   ),
   declineReferral: actionOperation(
     'DeclineReferral',
     'Decline a referral sent to you',
     'Declines an incoming referral (status Closed, substatus Declined) with the reason.',
-    'DeclineReferral',
+    { definition: 'DeclineReferral', summary: 'Reason' },
+    'important',
   ),
   registerDeal: actionOperation(
     'RegisterDeal',
     'Register a deal',
     'Adds a deal registration to the referral (its registrations).',
-    'Registration',
+    { definition: 'Registration', summary: 'Deal Registration' },
+    'advanced',
   ),
   getReferral: {
     operationId: 'GetReferral',
