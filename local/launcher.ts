@@ -173,7 +173,7 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
             azp: randomUUID(),
             azpacr: '1',
             idtyp: 'app',
-            roles: ['Referrals.Create', 'Referrals.Read'],
+            roles: ['Referrals.Create', 'Referrals.Read', 'Referrals.Update'],
           },
           3600,
         );

@@ -43,7 +43,7 @@ export function unknownRoute(routes: readonly RouteSpec[] = Object.values(ROUTES
       'notFound',
       errorBody(
         'routeNotFound',
-        'There is no such route. The routes are POST /api/referrals, GET /api/referrals/{id}, GET /api/referrals/operations/{operationId}, GET /api/engagements/{engagementId} and GET /api/health.',
+        `There is no such route. The routes are ${routes.map((r) => `${r.method} /api/${r.route}`).join(', ')}.`,
         'path',
       ),
     );
