@@ -49,6 +49,7 @@ const STATUS_OF_KIND: Record<FailureKind, number> = {
   conflict: 409,
   busy: 409,
   preconditionFailed: 412,
+  tooLarge: 413,
   stepFailed: 502,
   internal: 500,
 };

@@ -27,7 +27,7 @@ import {
 import type { Referral } from '../contract/schema';
 import { validationError } from '../contract/validate';
 import type { Logger } from '../logging';
-import type { IdempotencyPolicy } from './create-referral';
+import { MAX_REFERRAL_JSON_CHARS, type IdempotencyPolicy } from './create-referral';
 import { keyReused, type IdempotencyKey } from './idempotency-key';
 import { readReferral, type ReadDeps } from './read-referrals';
 
@@ -204,6 +204,17 @@ async function updateUnder(
       : next.details;
     if (problems.length > 0) {
       throw new Failure('invalidRequest', validationError(problems, 'patch').error);
+    }
+    const chars = next.ok ? JSON.stringify(next.value).length : 0;
+    if (chars > MAX_REFERRAL_JSON_CHARS) {
+      throw new Failure(
+        'tooLarge',
+        errorBody(
+          'referralTooLarge',
+          `The referral would take ${chars} characters as JSON; at most ${MAX_REFERRAL_JSON_CHARS} are taken, because the gateway keeps each referral in one Table Storage entity. Shorten the longest texts.`,
+          'patch',
+        ),
+      );
     }
     if (!ifMatch) {
       throw new Error('Partner Center returned the referral without an eTag to update it by');

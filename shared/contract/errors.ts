@@ -77,6 +77,7 @@ export function errorEnvelope(
  * - `conflict`: the request contradicts an earlier one (e.g. a reused idempotency key).
  * - `busy`: an earlier request with the same key is still running; try again shortly.
  * - `preconditionFailed`: the resource changed since the version the request was based on.
+ * - `tooLarge`: what the request would make is larger than the gateway keeps.
  * - `stepFailed`: a step of the shared flow kept failing; sending the request again finishes it.
  * - `internal`: the gateway failed in a way it cannot explain to the caller.
  */
@@ -86,6 +87,7 @@ export type FailureKind =
   | 'conflict'
   | 'busy'
   | 'preconditionFailed'
+  | 'tooLarge'
   | 'stepFailed'
   | 'internal';
 

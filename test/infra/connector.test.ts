@@ -238,3 +238,43 @@ describe('the Power Platform connector rules (the PowerPlatformConnectors swagge
     }
   });
 });
+
+describe('after the create: the list, the change and the actions', () => {
+  type Operation = {
+    operationId: string;
+    parameters: ({ name: string; in: string; enum?: string[]; schema?: { $ref: string } } & Record<
+      string,
+      unknown
+    >)[];
+    'x-ms-pageable'?: { nextLinkName: string };
+  };
+  const api = apiDefinition() as unknown as {
+    paths: Record<string, Record<string, Operation>>;
+    definitions: Record<string, { properties?: Record<string, { enum?: string[] }> }>;
+  };
+
+  test('the list is pageable by the nextLink the gateway answers, its closed filters dropdowns', () => {
+    const list = api.paths['/referrals']?.get as Operation;
+    expect(list['x-ms-pageable']).toEqual({ nextLinkName: 'nextLink' });
+    expect(api.definitions.ReferralList?.properties).toHaveProperty('nextLink');
+    const byName = Object.fromEntries(list.parameters.map((p) => [p.name, p]));
+    expect(byName.direction?.enum).toEqual(['Incoming', 'Outgoing']);
+    expect(byName.status?.enum).toEqual(['None', 'New', 'Active', 'Closed']);
+    // Raw OData is never a parameter: callers cannot send it.
+    expect(list.parameters.some((p) => p.name.startsWith('$'))).toBe(false);
+  });
+
+  test('a change takes If-Match and Idempotency-Key; the actions their bodies', () => {
+    for (const path of ['/referrals/{id}', '/referrals/{id}/close', '/referrals/{id}/decline']) {
+      const operation = Object.values(api.paths[path] ?? {}).find((o) =>
+        o.parameters.some((p) => p.name === 'If-Match'),
+      );
+      expect(operation?.parameters.map((p) => p.name)).toEqual(
+        expect.arrayContaining(['If-Match', 'Idempotency-Key']),
+      );
+    }
+    expect(api.definitions.CloseReferral?.properties?.outcome?.enum).toEqual(['Won', 'Lost']);
+    expect(api.definitions.DeclineReferral?.properties?.reason?.enum).toContain('NotACustomer');
+    expect(api.definitions.Registration?.properties).toHaveProperty('registrationType');
+  });
+});

@@ -261,3 +261,13 @@ test('an id that is not a GUID, or a referral that does not exist, is refused be
   expect(errorOf(missing).code).toBe('referralNotFound');
   expect(patches()).toBe(0);
 });
+
+test('a change that would make the referral larger than the gateway keeps answers 413, sending nothing', async () => {
+  const referral = await created();
+  const answer = await gateway.updateReferral(referral.id, [
+    { op: 'add', path: '/details/customerIntent', value: 'x'.repeat(250_000) },
+  ]);
+  expect(answer.status).toBe(413);
+  expect(errorOf(answer).code).toBe('referralTooLarge');
+  expect(patches()).toBe(0);
+});
