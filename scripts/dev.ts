@@ -117,6 +117,7 @@ async function main(): Promise<void> {
               apiUrl: local.sandbox.apiUrl,
               referrals: `${local.sandbox.baseUrl}/_sandbox/referrals`,
               faults: `${local.sandbox.baseUrl}/_sandbox/faults`,
+              incoming: `${local.sandbox.baseUrl}/_sandbox/incoming`,
             },
             identityProvider: {
               authorityHost: local.identity.authorityHost,
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
           ? [
               `Sandbox      ${local.sandbox.baseUrl}/_sandbox/referrals  (what the sandbox holds, ${kept}; HTTPS with a self-signed certificate: curl -k)`,
               `Faults       POST ${local.sandbox.baseUrl}/_sandbox/faults  (rehearse an outage)`,
+              `Microsoft    POST ${local.sandbox.baseUrl}/_sandbox/incoming  (send an incoming referral as Microsoft)`,
             ]
           : []),
         ...(azurite ? [`Azurite      ${azurite.tableEndpoint}  (${kept})`] : []),
