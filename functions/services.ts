@@ -11,7 +11,13 @@ import {
   type ClientCredential,
 } from '../shared/adapters/partner-center/msal-config';
 import { PartnerCenterTokenProvider } from '../shared/adapters/partner-center/token-provider';
+import {
+  EventVerifier,
+  microsoftRoots,
+  pemCertificates,
+} from '../shared/adapters/partner-center/event-signature';
 import { EngagementStore } from '../shared/adapters/storage/engagement-store';
+import { SubscriptionStore } from '../shared/adapters/storage/subscription-store';
 import { IdempotencyStore } from '../shared/adapters/storage/idempotency-store';
 import { KeyRing } from '../shared/adapters/storage/sealed-text';
 import { tableClient } from '../shared/adapters/storage/tables';
@@ -96,7 +102,28 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     },
     engagements: new EngagementStore(tableClient(settings, settings.ENGAGEMENT_TABLE)),
     callers: callerAuthenticator(settings, overrides.fetch),
+    events: eventVerifier(settings, overrides.fetch),
+    subscriptions: new SubscriptionStore(tableClient(settings, settings.SUBSCRIPTION_TABLE)),
+    notifications: {
+      callbacks: { allowLoopback: settings.NOTIFICATION_ALLOW_LOOPBACK },
+      maxAttempts: settings.NOTIFICATION_MAX_ATTEMPTS,
+      firstDelayMs: settings.NOTIFICATION_RETRY_MS,
+    },
   };
+}
+
+/** Trust for Partner Center's events: the configured roots, else Microsoft's. */
+export function eventVerifier(settings: Settings, fetchImpl?: typeof fetch): EventVerifier {
+  const roots = settings.PARTNER_CENTER_EVENT_TRUSTED_ROOTS;
+  const intermediates = settings.PARTNER_CENTER_EVENT_INTERMEDIATES;
+  const hosts = settings.PARTNER_CENTER_EVENT_CERTIFICATE_HOSTS;
+  return new EventVerifier({
+    trustedRoots: roots ? pemCertificates(roots) : microsoftRoots(),
+    ...(intermediates ? { intermediates: pemCertificates(intermediates) } : {}),
+    issuerOrganization: settings.PARTNER_CENTER_EVENT_ISSUER_ORGANIZATION,
+    ...(hosts ? { certificateHosts: hosts.split(',').map((h) => h.trim()) } : {}),
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
 }
 
 let current: Services | undefined;

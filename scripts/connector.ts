@@ -17,6 +17,11 @@ import {
 import { actionSchemas } from '../shared/contract/referral-actions';
 import { ReferralPatchSchema } from '../shared/contract/referral-patch';
 import { LIST_ORDERS, MAX_LIST_TOP } from '../shared/contract/referral-query';
+import {
+  NotificationSchema,
+  SubscriptionRequestSchema,
+  SubscriptionSchema,
+} from '../shared/contract/subscription';
 import { ROUTES, type RouteName } from '../shared/api/route-table';
 import {
   contractMeta,
@@ -235,8 +240,62 @@ function actionOperation(
   };
 }
 
-/** What each route does, in a flow maker's words. The paths and methods come from ROUTES. */
-const OPERATIONS: Record<RouteName, Record<string, unknown>> = {
+/**
+ * What each route does, in a flow maker's words. The paths and methods come from ROUTES. `null`:
+ * not for flows (Partner Center's own callback).
+ */
+const OPERATIONS: Record<RouteName, Record<string, unknown> | null> = {
+  receivePartnerCenterEvent: null,
+  createSubscription: {
+    operationId: 'WhenReferralChanges',
+    summary: 'When a referral is created or updated',
+    description:
+      'Triggers when Partner Center creates or updates a referral you may read (Microsoft accepting, declining or closing it, Microsoft adding its referral to an engagement, a new referral sent to you). The notification holds the whole referral as it is now, and an event id that is the same for every delivery of one change.',
+    'x-ms-visibility': 'important',
+    'x-ms-trigger': 'single',
+    parameters: [
+      {
+        name: 'subscription',
+        in: 'body',
+        required: true,
+        'x-ms-summary': 'Subscription',
+        schema: ref('SubscriptionRequest'),
+      },
+    ],
+    responses: {
+      '201': {
+        description: 'A referral changed: the notification.',
+        schema: ref('ReferralNotification'),
+        headers: { Location: { type: 'string', description: 'The subscription, to delete it.' } },
+      },
+      '400': error('The subscription is invalid: details say why.'),
+      ...COMMON_ERRORS,
+    },
+  },
+  getSubscription: {
+    operationId: 'GetSubscription',
+    summary: 'Get a subscription',
+    description: 'A subscription and its latest deliveries, with the last failure of each.',
+    'x-ms-visibility': 'advanced',
+    parameters: [pathParameter('subscriptionId', 'Subscription Id', 'The subscription id.')],
+    responses: {
+      '200': { description: 'The subscription.', schema: ref('Subscription') },
+      ...COMMON_ERRORS,
+      '404': error('There is no such subscription that you may read.'),
+    },
+  },
+  deleteSubscription: {
+    operationId: 'DeleteSubscription',
+    summary: 'Delete a subscription',
+    description: 'Stops the notifications (Power Automate calls it when the flow is removed).',
+    'x-ms-visibility': 'internal',
+    parameters: [pathParameter('subscriptionId', 'Subscription Id', 'The subscription id.')],
+    responses: {
+      '204': { description: 'Deleted.' },
+      ...COMMON_ERRORS,
+      '404': error('There is no such subscription that you may read.'),
+    },
+  },
   createReferral: {
     operationId: 'CreateReferral',
     summary: 'Create a referral',
@@ -553,15 +612,29 @@ export function forPowerPlatform(
   return Object.fromEntries(Object.entries(definitions).map(([k, v]) => [k, visit(v)]));
 }
 
+/** The trigger's body: Power Automate fills the notification URL in (`x-ms-notification-url`). */
+function subscriptionRequest(): JsonSchema {
+  const schema = definition(SubscriptionRequestSchema, 'input');
+  const properties = schema.properties as Record<string, JsonSchema>;
+  properties.notificationUrl = {
+    ...properties.notificationUrl,
+    'x-ms-notification-url': true,
+    'x-ms-visibility': 'internal',
+  };
+  return schema;
+}
+
 export function apiDefinition(): Record<string, unknown> {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     version: string;
   };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [name, spec] of Object.entries(ROUTES) as [RouteName, (typeof ROUTES)[RouteName]][]) {
+    const operation = OPERATIONS[name];
+    if (!operation) continue;
     paths[`/${spec.route}`] = {
       ...paths[`/${spec.route}`],
-      [spec.method.toLowerCase()]: OPERATIONS[name],
+      [spec.method.toLowerCase()]: operation,
     };
   }
   return {
@@ -614,6 +687,9 @@ export function apiDefinition(): Record<string, unknown> {
       AcceptReferral: definition(actionSchemas().Accept, 'input'),
       DeclineReferral: definition(actionSchemas().Decline, 'input'),
       Registration: definition(actionSchemas().RegisterDeal, 'input'),
+      SubscriptionRequest: subscriptionRequest(),
+      Subscription: definition(SubscriptionSchema, 'output'),
+      ReferralNotification: definition(NotificationSchema, 'output'),
       Health: definition(HealthSchema, 'output'),
     }),
   };

@@ -25,6 +25,13 @@ const aesKeyList = optionalText.refine(
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** PEM certificates, one or more (app settings may carry the line breaks as `\n`). */
+const pemBundle = optionalText
+  .transform((v) => v?.replace(/\\n/g, '\n'))
+  .refine((v) => v === undefined || /-----BEGIN CERTIFICATE-----/.test(v), {
+    error: 'must be one or more PEM certificates (-----BEGIN CERTIFICATE-----...)',
+  });
+
 const tableName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, {
   error: 'must be a table name: a letter, then letters or digits, 3 to 63 in all',
 });
@@ -48,6 +55,7 @@ export const SettingsSchema = z
     TOKEN_CACHE_TABLE: tableName.default('PartnerCenterTokenCache'),
     IDEMPOTENCY_TABLE: tableName.default('ReferralIdempotency'),
     ENGAGEMENT_TABLE: tableName.default('EngagementMappings'),
+    SUBSCRIPTION_TABLE: tableName.default('ReferralSubscriptions'),
     PARTNER_SOLUTION_PROFILE_ID: optionalText,
     PUBLIC_BASE_URL: optionalText.pipe(url.optional()),
     TOKEN_CACHE_ENCRYPTION_KEY: aesKey,
@@ -74,6 +82,16 @@ export const SettingsSchema = z
       .int()
       .positive()
       .optional(),
+    PARTNER_CENTER_EVENT_TRUSTED_ROOTS: pemBundle,
+    PARTNER_CENTER_EVENT_INTERMEDIATES: pemBundle,
+    PARTNER_CENTER_EVENT_ISSUER_ORGANIZATION: z.string().min(1).default('Microsoft Corporation'),
+    PARTNER_CENTER_EVENT_CERTIFICATE_HOSTS: optionalText,
+    NOTIFICATION_ALLOW_LOOPBACK: z
+      .enum(['true', 'false'], { error: "must be 'true' or 'false'" })
+      .default('false')
+      .transform((v) => v === 'true'),
+    NOTIFICATION_MAX_ATTEMPTS: positiveInt(10),
+    NOTIFICATION_RETRY_MS: positiveInt(30000),
     PARTNER_CENTER_LIST_DELAY_MS: z.coerce
       .number({ error: 'must be a whole number' })
       .int()
@@ -102,7 +120,17 @@ export const SettingsSchema = z
           });
         }
       }
-    } else if (!LOOPBACK.has(new URL(s.PARTNER_CENTER_API_URL).hostname)) {
+    }
+    const sandbox = LOOPBACK.has(new URL(s.PARTNER_CENTER_API_URL).hostname);
+    if (s.NOTIFICATION_ALLOW_LOOPBACK && !sandbox) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFICATION_ALLOW_LOOPBACK'],
+        message:
+          "may be 'true' only when PARTNER_CENTER_API_URL is the local sandbox (a loopback address)",
+      });
+    }
+    if (s.AUTH_MODE === 'none' && !sandbox) {
       // Without caller authentication anyone could create referrals in the partner's name.
       ctx.addIssue({
         code: 'custom',
@@ -112,7 +140,12 @@ export const SettingsSchema = z
       });
     }
     // Table names are case-insensitive; each kind of record needs its own table.
-    const tables = ['TOKEN_CACHE_TABLE', 'IDEMPOTENCY_TABLE', 'ENGAGEMENT_TABLE'] as const;
+    const tables = [
+      'TOKEN_CACHE_TABLE',
+      'IDEMPOTENCY_TABLE',
+      'ENGAGEMENT_TABLE',
+      'SUBSCRIPTION_TABLE',
+    ] as const;
     tables.forEach((name, i) => {
       const clash = tables
         .slice(0, i)

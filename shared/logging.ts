@@ -28,6 +28,10 @@ export interface LogFields {
   count?: number;
   /** What a change of a referral was: update, close, accept, decline, registerDeal. */
   action?: string;
+  /** A Partner Center event: its derived id and its name (referral-updated, ...). */
+  eventId?: string;
+  eventName?: string;
+  subscriptionId?: string;
 }
 
 export interface Logger {

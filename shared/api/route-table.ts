@@ -6,8 +6,11 @@ import type { Permission } from '../contract/caller';
 
 export interface RouteSpec {
   route: string;
-  method: 'GET' | 'POST' | 'PATCH';
-  /** Absent: open to all (health only). */
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /**
+   * Absent: no Entra token (health, open to all; Partner Center's events, proven by their
+   * signature instead).
+   */
   permission?: Permission;
 }
 
@@ -47,6 +50,22 @@ const SPECS = {
     method: 'GET',
     permission: 'Referrals.Read',
   },
+  createSubscription: {
+    route: 'subscriptions',
+    method: 'POST',
+    permission: 'Referrals.Subscribe',
+  },
+  getSubscription: {
+    route: 'subscriptions/{subscriptionId}',
+    method: 'GET',
+    permission: 'Referrals.Subscribe',
+  },
+  deleteSubscription: {
+    route: 'subscriptions/{subscriptionId}',
+    method: 'DELETE',
+    permission: 'Referrals.Subscribe',
+  },
+  receivePartnerCenterEvent: { route: 'partner-center/events', method: 'POST' },
   health: { route: 'health', method: 'GET' },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -4,10 +4,13 @@
  * the local stand-ins or pass fakes.
  */
 import type { CallerAuthenticator } from '../adapters/caller/authenticate';
+import type { CallbackPolicy } from '../adapters/notifications/callback';
+import type { EventVerifier } from '../adapters/partner-center/event-signature';
 import type { PartnerCenterClient } from '../adapters/partner-center/client';
 import type { PartnerCenterTokenProvider } from '../adapters/partner-center/token-provider';
 import type { EngagementStore } from '../adapters/storage/engagement-store';
 import type { IdempotencyStore } from '../adapters/storage/idempotency-store';
+import type { SubscriptionStore } from '../adapters/storage/subscription-store';
 import type { Settings } from '../config';
 import type { IdempotencyPolicy } from './create-referral';
 import type { StepRetryPolicy } from './shared-referral/flow';
@@ -23,4 +26,16 @@ export interface Services {
   engagements: EngagementStore;
   /** Proves who is calling (Entra ID tokens, or no one with AUTH_MODE none). */
   callers: CallerAuthenticator;
+  /** Proves that a webhook event comes from Partner Center. */
+  events: EventVerifier;
+  subscriptions: SubscriptionStore;
+  /** Where notifications may go, and how often a delivery is tried. */
+  notifications: NotificationPolicy;
+}
+
+export interface NotificationPolicy {
+  callbacks: CallbackPolicy;
+  maxAttempts: number;
+  /** The first wait between attempts; it doubles, up to an hour. */
+  firstDelayMs: number;
 }

@@ -6,12 +6,14 @@
  * `Referrals.Read` reads what the caller itself created; `Referrals.Read.All` reads everything
  * the gateway can see (referrals Microsoft sends included) and who created it.
  * `Referrals.Update` changes (updates, closes, accepts, declines) the referrals the caller reads.
+ * `Referrals.Subscribe` subscribes to changes of the referrals the caller reads.
  */
 export const PERMISSIONS = [
   'Referrals.Create',
   'Referrals.Read',
   'Referrals.Read.All',
   'Referrals.Update',
+  'Referrals.Subscribe',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

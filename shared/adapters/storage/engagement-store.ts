@@ -11,7 +11,10 @@
  *   the step is done and its mapping is recorded. Row `failure`: the last failure too large for
  *   the operation's progress, whole.
  * - Partition `referral-<referralId>`: row `owner`, the caller that created the referral through
- *   this gateway (the read model: a caller reads what it created).
+ *   this gateway (the read model: a caller reads what it created); rows `change-<eventId>`, each
+ *   change Partner Center announced (a repeated event writes the same row again).
+ * - In an engagement's partition, rows `seen-<referralId>`: every referral Partner Center
+ *   announced on the engagement, those Microsoft added included.
  */
 import { odata, TableTransaction, type TableClient } from '@azure/data-tables';
 import type {
@@ -297,6 +300,50 @@ export class EngagementStore {
       },
     });
     return deleteListed(this.table, rows);
+  }
+
+  /**
+   * Records a change Partner Center announced: the referral joins its engagement's records, and
+   * the change is kept under the event's id, so a repeated event changes nothing.
+   */
+  async recordChange(change: {
+    referral: Referral;
+    eventId: string;
+    eventName: string;
+    changedAt: string;
+  }): Promise<void> {
+    await ensureTable(this.table);
+    const { referral, eventId, eventName, changedAt } = change;
+    const at = this.now().toISOString();
+    const state = {
+      ...(referral.status ? { status: referral.status } : {}),
+      ...(referral.substatus ? { substatus: referral.substatus } : {}),
+    };
+    if (referral.engagementId) {
+      await this.table.upsertEntity(
+        {
+          partitionKey: referral.engagementId,
+          rowKey: `seen-${referral.id}`,
+          referralId: referral.id,
+          ...(referral.direction ? { direction: referral.direction } : {}),
+          lastEventName: eventName,
+          lastChangedAt: changedAt,
+          ...state,
+        },
+        'Merge',
+      );
+    }
+    await this.table.upsertEntity(
+      {
+        partitionKey: `referral-${referral.id}`,
+        rowKey: `change-${eventId}`,
+        eventName,
+        changedAt,
+        recordedAt: at,
+        ...state,
+      },
+      'Replace',
+    );
   }
 
   /** Keeps an operation's failure whole (the last one; JSON as the application gives it). */

@@ -31,11 +31,14 @@ export interface OperationStatus {
   customStatus?: unknown;
 }
 
-/** The part of the Durable client the gateway uses. */
-export interface Orchestrations {
-  status(operationId: string): Promise<OperationStatus | undefined>;
-  start(operationId: string, input: SharedReferralInput): Promise<void>;
+/** Orchestration instances of one kind, as the gateway starts and reads them. */
+export interface Instances<I> {
+  status(instanceId: string): Promise<OperationStatus | undefined>;
+  start(instanceId: string, input: I): Promise<void>;
 }
+
+/** The part of the Durable client the shared referral routes use. */
+export type Orchestrations = Instances<SharedReferralInput>;
 
 /** Finished operations, kept for the idempotency window. */
 export interface FinishedOperations {
@@ -43,22 +46,26 @@ export interface FinishedOperations {
   purgeFinishedBefore(cutoff: Date): Promise<number>;
 }
 
-/** Adapts the `durable-functions` client. */
-export function durableOrchestrations(client: DurableClient): Orchestrations {
+/** Adapts the `durable-functions` client to instances of one orchestration. */
+export function durableInstances<I>(client: DurableClient, orchestration: string): Instances<I> {
   return {
-    async status(operationId) {
+    async status(instanceId) {
       try {
-        return await client.getStatus(operationId);
+        return await client.getStatus(instanceId);
       } catch (error) {
         // The client reports an unknown instance as an error naming the 404.
         if (error instanceof Error && /HTTP 404/.test(error.message)) return undefined;
         throw error;
       }
     },
-    async start(operationId, input) {
-      await client.startNew(SHARED_REFERRAL_ORCHESTRATION, { instanceId: operationId, input });
+    async start(instanceId, input) {
+      await client.startNew(orchestration, { instanceId, input });
     },
   };
+}
+
+export function durableOrchestrations(client: DurableClient): Orchestrations {
+  return durableInstances<SharedReferralInput>(client, SHARED_REFERRAL_ORCHESTRATION);
 }
 
 /** Adapts the `durable-functions` client's purge. */
@@ -77,7 +84,8 @@ export function durableFinishedOperations(client: DurableClient): FinishedOperat
   };
 }
 
-const RESTARTABLE = new Set(['Failed', 'Terminated', 'Canceled']);
+/** Ended without finishing: starting the same instance again resumes the work. */
+export const RESTARTABLE = new Set(['Failed', 'Terminated', 'Canceled']);
 
 /**
  * The idempotency records: a Shared request claims its key there as an Independent one does, so
