@@ -114,6 +114,10 @@ export function standInSettings(local: LocalPartnerCenter, auth: 'entra' | 'none
     PARTNER_CENTER_LIST_DELAY_MS: '1000',
     // The stand-ins' identities live as long as this run; a fresh key each time is enough.
     TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // Events signed by the sandbox chain to its own test root: trusted here, nowhere else.
+    PARTNER_CENTER_EVENT_TRUSTED_ROOTS: local.sandbox.webhooks.rootPem,
+    // Subscribers on this machine (a flow's stand-in) may be told.
+    NOTIFICATION_ALLOW_LOOPBACK: 'true',
     ...(auth === 'entra'
       ? {
           AUTH_MODE: 'entra',

@@ -30,6 +30,7 @@ import {
   type RuleViolation,
 } from './partner-center-rules';
 import { readBody, sendJson, startHttpsServer, type RunningServer } from './http';
+import { SandboxWebhooks } from './partner-center-webhooks';
 import { selfSignedCertificate } from './tls';
 
 /** One problem in a Partner Center error's `details`. */
@@ -106,6 +107,8 @@ export interface SandboxOptions {
    */
   listDelayMs?: number;
   port?: number;
+  /** The wait after a failed event delivery, doubling (default 1 s). */
+  webhookRetryMs?: number;
   /**
    * Keep the referrals here between runs (a JSON file), so a restarted sandbox still holds what
    * the gateway's persisted tables point at. Absent: in memory only.
@@ -125,6 +128,8 @@ interface StoredAnswer {
 }
 
 const API = '/v1.0/engagements/referrals';
+/** The audience of Partner Center's API (webhook registration), not the Referrals API's. */
+export const WEBHOOK_AUDIENCE = 'https://api.partnercenter.microsoft.com';
 
 const LIST_PAGE_SIZE = 100;
 /**
@@ -159,6 +164,8 @@ export class PartnerCenterSandbox {
   /** Faults applied so far, by kind. */
   faultsApplied: Record<string, number> = {};
   latencyMs: number;
+  /** Webhook registration, signed events and their deliveries. */
+  readonly webhooks: SandboxWebhooks;
   deduplicateRequestIds: boolean;
   listDelayMs: number;
   /** How far the sandbox's clock is ahead of real time (see `advanceClock`). */
@@ -177,6 +184,9 @@ export class PartnerCenterSandbox {
     this.latencyMs = options.latencyMs ?? 0;
     this.deduplicateRequestIds = options.deduplicateRequestIds ?? false;
     this.listDelayMs = options.listDelayMs ?? DEFAULT_LIST_DELAY_MS;
+    this.webhooks = new SandboxWebhooks(
+      options.webhookRetryMs !== undefined ? { retryMs: options.webhookRetryMs } : {},
+    );
   }
 
   async start(): Promise<this> {
@@ -190,11 +200,13 @@ export class PartnerCenterSandbox {
       },
       this.options.port,
     );
+    await this.webhooks.start(this.baseUrl);
     this.load();
     return this;
   }
 
   async stop(): Promise<void> {
+    this.webhooks.stop();
     await this.running?.close();
     this.running = undefined;
     this.save();
@@ -273,6 +285,7 @@ export class PartnerCenterSandbox {
     this.createRequestIds = [];
     this.requestsByMethod = {};
     this.clockOffsetMs = 0;
+    this.webhooks.reset();
     this.clearFaults();
     this.clearRefusals();
     this.changed();
@@ -321,6 +334,14 @@ export class PartnerCenterSandbox {
   private async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     if (url.pathname.startsWith('/_sandbox/')) return this.control(req, res, url);
+    if (url.pathname.startsWith('/_certs/'))
+      return this.webhooks.serveCertificate(url.pathname, res);
+    if (url.pathname.startsWith('/webhooks/')) {
+      // Partner Center's own API (webhooks): another host in Azure, another token audience.
+      const refused = await this.authenticate(req, WEBHOOK_AUDIENCE);
+      if (refused) return pcError(res, refused.status, refused.code, refused.message);
+      return this.webhooks.handleApi(req, res, url);
+    }
     if (url.pathname !== API && !url.pathname.startsWith(`${API}/`)) {
       return pcError(res, 404, 'itemNotFound', `No route for ${url.pathname}`);
     }
@@ -374,6 +395,7 @@ export class PartnerCenterSandbox {
 
   private async authenticate(
     req: IncomingMessage,
+    audience = this.options.identity.audience,
   ): Promise<{ status: number; code: string; message: string } | undefined> {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer (.+)$/.exec(header);
@@ -383,7 +405,7 @@ export class PartnerCenterSandbox {
     try {
       ({ payload } = await jwtVerify(match[1], this.jwks, {
         issuer: this.options.identity.issuer,
-        audience: this.options.identity.audience,
+        audience,
         algorithms: ['RS256'],
       }));
     } catch {
@@ -489,6 +511,7 @@ export class PartnerCenterSandbox {
     };
     this.referrals.set(id, referral);
     this.listedFrom.set(id, Date.now() + this.listDelayMs);
+    this.webhooks.emit('referral-created', id, now);
     const answer = { status: 201, body: referral };
     this.answersByRequestId.set(requestId, answer);
     return answer;
@@ -632,6 +655,7 @@ export class PartnerCenterSandbox {
     if (to === 'Active' && existing.status !== 'Active') updated.acceptedDateTime = now;
     if (to === 'Closed' && existing.status !== 'Closed') updated.closedDateTime = now;
     this.referrals.set(existing.id, updated);
+    this.announceUpdate(updated);
     return { status: 200, body: updated };
   }
 
@@ -657,15 +681,41 @@ export class PartnerCenterSandbox {
       if (referral.direction !== 'Incoming' || referral.status !== 'New' || !(expires <= now)) {
         continue;
       }
-      this.referrals.set(referral.id, {
+      const expired: SandboxReferral = {
         ...referral,
         status: 'Closed',
         substatus: 'Expired',
         closedDateTime: new Date(expires).toISOString(),
         updatedDateTime: new Date(expires).toISOString(),
         eTag: newEtag(),
-      });
+      };
+      this.referrals.set(referral.id, expired);
+      this.announceUpdate(expired);
     }
+  }
+
+  /**
+   * A change of a referral, announced: Microsoft's referral on an engagement where the partner
+   * has one of its own is a related referral to the partner.
+   */
+  private announceUpdate(referral: SandboxReferral): void {
+    this.webhooks.emit(
+      this.isRelated(referral) ? 'related-referral-updated' : 'referral-updated',
+      referral.id,
+      referral.updatedDateTime as string,
+    );
+  }
+
+  private isRelated(referral: SandboxReferral): boolean {
+    return (
+      referral.organizationId === 'msft' &&
+      [...this.referrals.values()].some(
+        (r) =>
+          r.id !== referral.id &&
+          r.engagementId === referral.engagementId &&
+          r.organizationId !== 'msft',
+      )
+    );
   }
 
   /**
@@ -705,8 +755,36 @@ export class PartnerCenterSandbox {
     };
     this.referrals.set(id, referral);
     this.listedFrom.set(id, Date.now() + this.listDelayMs);
+    this.webhooks.emit(
+      this.isRelated(referral) ? 'related-referral-created' : 'referral-created',
+      id,
+      referral.createdDateTime,
+    );
     this.changed();
     return { ok: true, referral };
+  }
+
+  /**
+   * What Microsoft does on its side: accepts, declines or closes a referral (the partner's shared
+   * one, or one it sent), by the same status table, announced like any change.
+   */
+  actAsMicrosoft(
+    id: string,
+    action: 'accept' | 'decline' | 'close',
+    body: JsonObject = {},
+  ): StoredAnswer {
+    this.expireUnanswered();
+    const existing = this.referrals.get(id);
+    if (!existing) return errorAnswer(404, 'itemNotFound', `Referral '${id}' was not found.`);
+    const reason = typeof body.reason === 'string' ? { statusReason: body.reason } : {};
+    const outcome = body.outcome === 'Lost' ? 'Lost' : 'Won';
+    const change: JsonObject =
+      action === 'accept'
+        ? { status: 'Active', substatus: 'Accepted' }
+        : action === 'decline'
+          ? { status: 'Closed', substatus: 'Declined', ...reason }
+          : { status: 'Closed', substatus: outcome, ...reason };
+    return this.update(existing, { ...existing, ...change });
   }
 
   /** Sandbox-only control surface: no auth, never part of the real API. */
@@ -726,6 +804,17 @@ export class PartnerCenterSandbox {
       return sent.ok
         ? sendJson(res, 201, sent.referral)
         : sendJson(res, 400, invalid(sent.problems).body);
+    }
+    const acting = /^POST \/_sandbox\/referrals\/([\w-]+)\/(accept|decline|close)$/.exec(route);
+    if (acting?.[1] && acting[2]) {
+      const text = await readBody(req);
+      const answer = this.actAsMicrosoft(
+        acting[1],
+        acting[2] as 'accept' | 'decline' | 'close',
+        text.trim() === '' ? {} : (JSON.parse(text) as JsonObject),
+      );
+      this.changed();
+      return sendJson(res, answer.status, answer.body);
     }
     if (route === 'POST /_sandbox/clock') {
       const { advanceMs } = JSON.parse(await readBody(req)) as { advanceMs?: unknown };
