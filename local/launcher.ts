@@ -177,7 +177,7 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
             azp: randomUUID(),
             azpacr: '1',
             idtyp: 'app',
-            roles: ['Referrals.Create', 'Referrals.Read', 'Referrals.Update'],
+            roles: ['Referrals.Create', 'Referrals.Read', 'Referrals.Update', 'Referrals.Subscribe'],
           },
           3600,
         );
