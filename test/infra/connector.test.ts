@@ -36,9 +36,10 @@ test('it is valid OpenAPI 2.0', async () => {
 
 test('every registered HTTP route is described, and nothing else', async () => {
   const functions = await registeredFunctions(ROOT);
-  // The catch-all answers what no route takes; it is no operation to describe.
+  // The catch-all answers what no route takes, and Partner Center's event callback is Partner
+  // Center's, not a flow's: neither is an operation to describe.
   const registered = functions
-    .filter((f) => f.route && !f.route.includes('{*'))
+    .filter((f) => f.route && !f.route.includes('{*') && !f.route.endsWith('partner-center/events'))
     .flatMap((f) => (f.methods ?? []).map((m) => `${m.toUpperCase()} ${f.route}`))
     .sort();
   const api = apiDefinition() as unknown as Definition & { basePath: string };
@@ -182,8 +183,9 @@ describe('the Power Platform connector rules (the PowerPlatformConnectors swagge
 
   test('path parameters say how they are encoded (validator: x-ms-url-encoding)', () => {
     const path = operations.flatMap((o) => o.parameters).filter((p) => p.in === 'path');
-    // referrals/{id} (read, update and four actions), operations, requests, engagements.
-    expect(path.length).toBe(9);
+    // referrals/{id} (read, update and four actions), operations, requests, engagements, and a
+    // subscription's (read, delete).
+    expect(path.length).toBe(11);
     for (const parameter of path) expect(parameter['x-ms-url-encoding']).toBe('single');
   });
 
@@ -199,7 +201,9 @@ describe('the Power Platform connector rules (the PowerPlatformConnectors swagge
   test('one response schema per operation, and every header described (validator)', () => {
     for (const operation of operations) {
       const withSchema = Object.values(operation.responses).filter((r) => r.schema !== undefined);
-      expect([operation.operationId, withSchema.length]).toEqual([operation.operationId, 1]);
+      // One, or none for an answer without a body (a delete's 204).
+      const expected = operation.responses['204'] ? 0 : 1;
+      expect([operation.operationId, withSchema.length]).toEqual([operation.operationId, expected]);
       for (const response of Object.values(operation.responses)) {
         for (const header of Object.values(response.headers ?? {})) {
           expect(typeof header.description).toBe('string');
@@ -277,4 +281,25 @@ describe('after the create: the list, the change and the actions', () => {
     expect(api.definitions.DeclineReferral?.properties?.reason?.enum).toContain('NotACustomer');
     expect(api.definitions.Registration?.properties).toHaveProperty('registrationType');
   });
+});
+
+test('the trigger: a webhook subscription Power Automate fills the notification URL of', () => {
+  type Trigger = {
+    'x-ms-trigger'?: string;
+    parameters: { schema?: { $ref: string } }[];
+    responses: Record<string, { schema?: { $ref: string }; headers?: Record<string, unknown> }>;
+  };
+  const api = apiDefinition() as unknown as {
+    paths: Record<string, Record<string, Trigger>>;
+    definitions: Record<string, { properties?: Record<string, Record<string, unknown>> }>;
+  };
+  const trigger = api.paths['/subscriptions']?.post as Trigger;
+  expect(trigger['x-ms-trigger']).toBe('single');
+  expect(trigger.responses['201']?.headers).toHaveProperty('Location');
+  expect(trigger.responses['201']?.schema?.$ref).toBe('#/definitions/ReferralNotification');
+  const url = api.definitions.SubscriptionRequest?.properties?.notificationUrl;
+  expect(url).toMatchObject({ 'x-ms-notification-url': true, 'x-ms-visibility': 'internal' });
+  // The referral's fields are the notification's, for dynamic content.
+  expect(api.definitions.ReferralNotification?.properties?.referral).toHaveProperty('properties');
+  expect(api.paths['/subscriptions/{subscriptionId}']).toHaveProperty('delete');
 });
