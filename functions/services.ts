@@ -60,16 +60,21 @@ export interface ServiceOverrides {
   onAttempt?: (event: AttemptEvent) => void;
 }
 
-export function createServices(settings: Settings, overrides: ServiceOverrides = {}): Services {
+/** The integration user's App+User tokens for these scopes (one sign-in, one cache, any API). */
+export function tokenProviderFor(
+  settings: Settings,
+  scopes: string[],
+  overrides: Pick<ServiceOverrides, 'networkClient'> = {},
+): PartnerCenterTokenProvider {
   const credential: ClientCredential = settings.PARTNER_CENTER_CLIENT_CERTIFICATE
     ? certificateCredential(settings.PARTNER_CENTER_CLIENT_CERTIFICATE)
     : { kind: 'secret', secret: settings.PARTNER_CENTER_CLIENT_SECRET ?? '' };
-  const tokens = new PartnerCenterTokenProvider({
+  return new PartnerCenterTokenProvider({
     clientId: settings.PARTNER_CENTER_CLIENT_ID,
     tenantId: settings.PARTNER_CENTER_TENANT_ID,
     authorityHost: settings.PARTNER_CENTER_AUTHORITY_HOST,
     credential,
-    scopes: [settings.PARTNER_CENTER_SCOPE],
+    scopes,
     cachePlugin: tokenCachePlugin(settings),
     ...(settings.PARTNER_CENTER_REFRESH_TOKEN
       ? { initialRefreshToken: settings.PARTNER_CENTER_REFRESH_TOKEN }
@@ -77,6 +82,10 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     ...(settings.PARTNER_CENTER_USERNAME ? { username: settings.PARTNER_CENTER_USERNAME } : {}),
     ...(overrides.networkClient ? { networkClient: overrides.networkClient } : {}),
   });
+}
+
+export function createServices(settings: Settings, overrides: ServiceOverrides = {}): Services {
+  const tokens = tokenProviderFor(settings, [settings.PARTNER_CENTER_SCOPE], overrides);
   const partnerCenter = new PartnerCenterClient({
     baseUrl: settings.PARTNER_CENTER_API_URL,
     tokens,

@@ -116,6 +116,8 @@ export function standInSettings(local: LocalPartnerCenter, auth: 'entra' | 'none
     TOKEN_CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     // Events signed by the sandbox chain to its own test root: trusted here, nowhere else.
     PARTNER_CENTER_EVENT_TRUSTED_ROOTS: local.sandbox.webhooks.rootPem,
+    // The sandbox also plays Partner Center's own API (webhook registration).
+    PARTNER_CENTER_WEBHOOK_API_URL: local.sandbox.baseUrl,
     // Subscribers on this machine (a flow's stand-in) may be told.
     NOTIFICATION_ALLOW_LOOPBACK: 'true',
     ...(auth === 'entra'
@@ -177,7 +179,12 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
             azp: randomUUID(),
             azpacr: '1',
             idtyp: 'app',
-            roles: ['Referrals.Create', 'Referrals.Read', 'Referrals.Update', 'Referrals.Subscribe'],
+            roles: [
+              'Referrals.Create',
+              'Referrals.Read',
+              'Referrals.Update',
+              'Referrals.Subscribe',
+            ],
           },
           3600,
         );

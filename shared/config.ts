@@ -46,6 +46,11 @@ export const SettingsSchema = z
     PARTNER_CENTER_CLIENT_CERTIFICATE: optionalText,
     PARTNER_CENTER_SCOPE: z.string().default('https://api.partner.microsoft.com/.default'),
     PARTNER_CENTER_REFRESH_TOKEN: optionalText,
+    /** Partner Center's own API (webhook registration): another host, another audience. */
+    PARTNER_CENTER_WEBHOOK_API_URL: url.default('https://api.partnercenter.microsoft.com'),
+    PARTNER_CENTER_WEBHOOK_SCOPE: z
+      .string()
+      .default('https://api.partnercenter.microsoft.com/.default'),
     PARTNER_CENTER_USERNAME: optionalText,
     PARTNER_CENTER_MAX_ATTEMPTS: positiveInt(5),
     PARTNER_CENTER_DEADLINE_MS: positiveInt(60000),
