@@ -16,7 +16,14 @@ import {
   followCreateRoute,
   getReferralRoute,
 } from '../../shared/api/referral-routes';
+import { receivePartnerCenterEventRoute } from '../../shared/api/event-routes';
 import { listReferralsRoute } from '../../shared/api/list-route';
+import {
+  createSubscriptionRoute,
+  deleteSubscriptionRoute,
+  getSubscriptionRoute,
+} from '../../shared/api/subscription-routes';
+import type { EventInput } from '../../shared/application/partner-center-events/flow';
 import { ROUTES, type NamedRoute, type RouteName } from '../../shared/api/route-table';
 import { referralActionRoute, updateReferralRoute } from '../../shared/api/update-routes';
 import type { ReferralAction } from '../../shared/contract/referral-actions';
@@ -59,6 +66,13 @@ export interface LocalGateway {
     headers?: Record<string, string>,
   ): Promise<Answer>;
   health(): Promise<Answer>;
+  /** The Partner Center event instances the events route starts. */
+  events: OrchestrationsStub<EventInput>;
+  /** `POST /api/partner-center/events` with a raw body and headers. */
+  postEvent(body: Buffer, headers: Record<string, string>): Promise<Answer>;
+  subscribe(body: unknown, headers?: Record<string, string>): Promise<Answer>;
+  getSubscription(id: string, headers?: Record<string, string>): Promise<Answer>;
+  deleteSubscription(id: string, headers?: Record<string, string>): Promise<Answer>;
   stop(): Promise<void>;
 }
 
@@ -146,6 +160,7 @@ export function gatewayOn(
   const services = servicesFor(local, gatewayEnv(local, settings));
   const logs: string[] = [];
   const orchestrations = new OrchestrationsStub();
+  const events = new OrchestrationsStub<EventInput>();
   const gateway: LocalGateway = {
     local,
     services,
@@ -221,6 +236,59 @@ export function gatewayOn(
         body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       ),
     health: () => get(ROUTES.health, healthRoute(), 'health', {}),
+    events,
+    postEvent: (body, headers) =>
+      invoke(
+        ROUTES.receivePartnerCenterEvent,
+        receivePartnerCenterEventRoute(() => events),
+        new HttpRequest({
+          method: 'POST',
+          url: 'https://gateway.local/api/partner-center/events',
+          headers,
+          body: { bytes: body },
+        }),
+        logs,
+        () => gateway.services,
+      ),
+    subscribe: (body, headers = {}) =>
+      invoke(
+        ROUTES.createSubscription,
+        createSubscriptionRoute(),
+        new HttpRequest({
+          method: 'POST',
+          url: 'https://gateway.local/api/subscriptions',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: { string: JSON.stringify(body) },
+        }),
+        logs,
+        () => gateway.services,
+      ),
+    getSubscription: (id, headers = {}) =>
+      invoke(
+        ROUTES.getSubscription,
+        getSubscriptionRoute(),
+        new HttpRequest({
+          method: 'GET',
+          url: `https://gateway.local/api/subscriptions/${id}`,
+          params: { subscriptionId: id },
+          headers,
+        }),
+        logs,
+        () => gateway.services,
+      ),
+    deleteSubscription: (id, headers = {}) =>
+      invoke(
+        ROUTES.deleteSubscription,
+        deleteSubscriptionRoute(),
+        new HttpRequest({
+          method: 'DELETE',
+          url: `https://gateway.local/api/subscriptions/${id}`,
+          params: { subscriptionId: id },
+          headers,
+        }),
+        logs,
+        () => gateway.services,
+      ),
     stop: async () => undefined,
   };
   const send = (

@@ -4,8 +4,8 @@
  * durable-functions' replay code (orchestrator tests) and through the local host (end-to-end).
  */
 import type {
+  Instances,
   OperationStatus,
-  Orchestrations,
 } from '../../shared/application/shared-referral/operations';
 import type {
   SharedReferralInput,
@@ -13,19 +13,19 @@ import type {
   SharedReferralProgress,
 } from '../../shared/application/shared-referral/flow';
 
-export class OrchestrationsStub implements Orchestrations {
+export class OrchestrationsStub<I = SharedReferralInput> implements Instances<I> {
   readonly instances = new Map<string, OperationStatus>();
   /** Every start, in order, with its input. */
-  readonly started: { operationId: string; input: SharedReferralInput }[] = [];
+  readonly started: { operationId: string; input: I }[] = [];
   /** What a started instance becomes at once; undefined leaves it running. */
-  onStart: ((operationId: string, input: SharedReferralInput) => OperationStatus) | undefined;
+  onStart: ((operationId: string, input: I) => OperationStatus) | undefined;
 
   async status(operationId: string): Promise<OperationStatus | undefined> {
     const instance = this.instances.get(operationId);
     return instance ? { ...instance } : undefined;
   }
 
-  async start(operationId: string, input: SharedReferralInput): Promise<void> {
+  async start(operationId: string, input: I): Promise<void> {
     const current = this.instances.get(operationId);
     // As the extension with NonRunningStates: a running instance cannot be started again.
     if (current && ['Pending', 'Running'].includes(current.runtimeStatus)) {
