@@ -5,6 +5,7 @@
  */
 import type { INetworkModule } from '@azure/msal-node';
 import { callerAuthenticator } from '../shared/adapters/caller/authenticate';
+import { reachesPublicAddress } from '../shared/adapters/notifications/callback';
 import { PartnerCenterClient, type AttemptEvent } from '../shared/adapters/partner-center/client';
 import {
   certificateCredential,
@@ -123,6 +124,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
 
 /** Trust for Partner Center's events: the configured roots, else Microsoft's. */
 export function eventVerifier(settings: Settings, fetchImpl?: typeof fetch): EventVerifier {
+  const addresses = { allowLoopback: settings.NOTIFICATION_ALLOW_LOOPBACK };
   const roots = settings.PARTNER_CENTER_EVENT_TRUSTED_ROOTS;
   const intermediates = settings.PARTNER_CENTER_EVENT_INTERMEDIATES;
   const hosts = settings.PARTNER_CENTER_EVENT_CERTIFICATE_HOSTS;
@@ -131,6 +133,7 @@ export function eventVerifier(settings: Settings, fetchImpl?: typeof fetch): Eve
     ...(intermediates ? { intermediates: pemCertificates(intermediates) } : {}),
     issuerOrganization: settings.PARTNER_CENTER_EVENT_ISSUER_ORGANIZATION,
     ...(hosts ? { certificateHosts: hosts.split(',').map((h) => h.trim()) } : {}),
+    mayFetch: (url) => reachesPublicAddress(url, addresses),
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
 }

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NotificationSchema, type Notification } from '../../shared/contract/subscription';
 import type { Referral } from '../../shared/contract/schema';
+import { signingChain } from '../../local/event-signing';
 import { seedRequest } from '../support/seed';
 import { startProduct, type ProductFixture } from '../support/local-host';
 
@@ -166,9 +167,7 @@ test('forged, altered, wrongly signed or untrusted events answer 401 and deliver
         body: payload,
       });
     const altered = Buffer.from(JSON.stringify({ ...event, ResourceChangeUtcDate: 'x' }));
-    const other = await (
-      await import('../../local/event-signing')
-    ).signingChain({
+    const other = await signingChain({
       intermediateUrl: `${sandbox().baseUrl}/_certs/intermediate.cer`,
     });
     for (const [payload, headers] of [

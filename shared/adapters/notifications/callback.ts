@@ -54,6 +54,37 @@ function plain(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
   return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
 }
 
+/**
+ * Whether every address a URL's host resolves to is public (loopback too, when allowed): for any
+ * URL the gateway fetches because a sender named it.
+ */
+export async function reachesPublicAddress(
+  url: URL,
+  policy: CallbackPolicy,
+  lookup: Lookup = defaultLookup,
+): Promise<boolean> {
+  const addresses = await addressesOf(url, lookup);
+  return (
+    addresses !== undefined &&
+    addresses.length > 0 &&
+    addresses.every((address) => {
+      const p = plain(address);
+      if (LOOPBACK.check(p.address, p.family)) return policy.allowLoopback;
+      return !INTERNAL.check(p.address, p.family);
+    })
+  );
+}
+
+/** The addresses a URL's host stands for; undefined when it does not resolve. */
+async function addressesOf(url: URL, lookup: Lookup): Promise<string[] | undefined> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  try {
+    return isIP(host) ? [host] : (await lookup(host)).map((a) => a.address);
+  } catch {
+    return undefined;
+  }
+}
+
 export type CallbackCheck = { ok: true; url: URL } | { ok: false; problem: string };
 
 export async function checkCallbackUrl(
@@ -70,13 +101,8 @@ export async function checkCallbackUrl(
   if (url.username || url.password) {
     return { ok: false, problem: 'must not carry a user name or password' };
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  try {
-    addresses = isIP(host) ? [host] : (await lookup(host)).map((a) => a.address);
-  } catch {
-    return { ok: false, problem: `its host ${url.hostname} could not be resolved` };
-  }
+  const addresses = await addressesOf(url, lookup);
+  if (!addresses) return { ok: false, problem: `its host ${url.hostname} could not be resolved` };
   if (addresses.length === 0) return { ok: false, problem: 'its host has no address' };
   const loopback = addresses.every((a) => {
     const p = plain(a);

@@ -26,6 +26,11 @@ export interface EventVerifierOptions {
   timeoutMs?: number;
   /** How long a downloaded certificate is reused. */
   cacheMs?: number;
+  /**
+   * Whether a certificate URL the sender named may be fetched (its host resolving to public
+   * addresses only), so an event cannot point the gateway into its own network.
+   */
+  mayFetch?: (url: URL) => Promise<boolean>;
 }
 
 /** Why an event was refused: for the logs only (the caller hears one answer for all). */
@@ -174,6 +179,7 @@ export class EventVerifier {
   private async download(url: URL): Promise<X509Certificate | undefined> {
     const cached = this.cache.get(url.href);
     if (cached && cached.until > Date.now()) return cached.certificate;
+    if (this.options.mayFetch && !(await this.options.mayFetch(url))) return undefined;
     try {
       const response = await this.fetchImpl(url.href, {
         redirect: 'error',

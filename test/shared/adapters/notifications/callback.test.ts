@@ -1,5 +1,9 @@
 /** A subscriber names where the gateway POSTs: never inside the partner's network or the cloud's. */
-import { checkCallbackUrl, type Lookup } from '../../../../shared/adapters/notifications/callback';
+import {
+  checkCallbackUrl,
+  reachesPublicAddress,
+  type Lookup,
+} from '../../../../shared/adapters/notifications/callback';
 
 const resolvesTo =
   (...addresses: string[]): Lookup =>
@@ -52,4 +56,26 @@ test('loopback, plain http included, only where the local product allows it', as
   expect((await checkCallbackUrl('http://127.0.0.1:9999/flow', local)).ok).toBe(true);
   // Still never a private network address, even locally.
   expect((await checkCallbackUrl('https://10.0.0.1/flow', local)).ok).toBe(false);
+});
+
+test('any URL a sender names is fetched only from public addresses (plain http allowed there)', async () => {
+  const policy = { allowLoopback: false };
+  expect(
+    await reachesPublicAddress(
+      new URL('http://crl.example.com/ca.crt'),
+      policy,
+      resolvesTo('20.1.1.1'),
+    ),
+  ).toBe(true);
+  expect(await reachesPublicAddress(new URL('https://169.254.169.254/x'), policy)).toBe(false);
+  expect(
+    await reachesPublicAddress(new URL('https://localhost/x'), policy, resolvesTo('127.0.0.1')),
+  ).toBe(false);
+  expect(
+    await reachesPublicAddress(
+      new URL('https://localhost/x'),
+      { allowLoopback: true },
+      resolvesTo('127.0.0.1'),
+    ),
+  ).toBe(true);
 });

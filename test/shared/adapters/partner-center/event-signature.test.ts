@@ -8,6 +8,7 @@ import {
   EventVerifier,
   microsoftRoots,
 } from '../../../../shared/adapters/partner-center/event-signature';
+import { reachesPublicAddress } from '../../../../shared/adapters/notifications/callback';
 import { signingChain, type SigningChain } from '../../../../local/event-signing';
 import { startHttpsServer, type RunningServer } from '../../../../local/http';
 import { selfSignedCertificate, trustingFetch } from '../../../../local/tls';
@@ -180,5 +181,16 @@ test("by default only Microsoft's roots are trusted: the sandbox's test root is 
   expect(await production.verify(signed(chain.sign(body)), body)).toEqual({
     ok: false,
     reason: 'chainUntrusted',
+  });
+});
+
+test('a certificate URL into the network is not fetched when the address policy says no', async () => {
+  const guarded = verifier({
+    mayFetch: (url) => reachesPublicAddress(url, { allowLoopback: false }),
+  });
+  // The test server is on loopback: as an internal address would be, it is never asked.
+  expect(await guarded.verify(signed(chain.sign(body)), body)).toEqual({
+    ok: false,
+    reason: 'certificateUnavailable',
   });
 });
