@@ -11,6 +11,7 @@
  *   so two instances in one checkout never share data or facts.
  */
 import { randomUUID } from 'node:crypto';
+import { REFERRAL_EVENTS } from '../shared/contract/partner-center-event';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -96,6 +97,14 @@ async function main(): Promise<void> {
     });
     const { local, azurite } = product;
     const api = `${product.url}/api`;
+    if (local) {
+      // The sandbox sends its events to this gateway, as npm run register-webhooks would register.
+      local.sandbox.webhooks.registration = {
+        SubscriberId: randomUUID(),
+        WebhookUrl: `${api}/partner-center/events`,
+        WebhookEvents: [...REFERRAL_EVENTS],
+      };
+    }
     const curl = [
       `curl -i -X POST ${api}/referrals`,
       ...(sandboxMode ? [] : [`-H "Authorization: Bearer $TOKEN"`]),
@@ -148,6 +157,7 @@ async function main(): Promise<void> {
               `Sandbox      ${local.sandbox.baseUrl}/_sandbox/referrals  (what the sandbox holds, ${kept}; HTTPS with a self-signed certificate: curl -k)`,
               `Faults       POST ${local.sandbox.baseUrl}/_sandbox/faults  (rehearse an outage)`,
               `Microsoft    POST ${local.sandbox.baseUrl}/_sandbox/incoming  (send an incoming referral as Microsoft)`,
+              `Events       the sandbox sends its signed events to ${api}/partner-center/events`,
             ]
           : []),
         ...(azurite ? [`Azurite      ${azurite.tableEndpoint}  (${kept})`] : []),
