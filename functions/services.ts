@@ -112,6 +112,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     },
     engagements: new EngagementStore(tableClient(settings, settings.ENGAGEMENT_TABLE)),
     callers: callerAuthenticator(settings, overrides.fetch),
+    signIn: { lastRenewedAt: () => tokenCachePlugin(settings).lastWrittenAt() },
     events: eventVerifier(settings, overrides.fetch),
     subscriptions: new SubscriptionStore(tableClient(settings, settings.SUBSCRIPTION_TABLE)),
     notifications: {

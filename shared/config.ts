@@ -96,6 +96,7 @@ export const SettingsSchema = z
       .default('false')
       .transform((v) => v === 'true'),
     NOTIFICATION_MAX_ATTEMPTS: positiveInt(10),
+    SIGN_IN_AT_RISK_DAYS: positiveInt(30),
     NOTIFICATION_RETRY_MS: positiveInt(30000),
     PARTNER_CENTER_LIST_DELAY_MS: z.coerce
       .number({ error: 'must be a whole number' })

@@ -78,8 +78,26 @@ const CheckSchema = z.object({
 export const HealthSchema = z
   .object({
     status: z.enum(['healthy', 'unhealthy']),
-    checks: z.object({ configuration: CheckSchema, tableStorage: CheckSchema }),
+    checks: z.object({
+      configuration: CheckSchema,
+      tableStorage: CheckSchema,
+      partnerCenterSignIn: z
+        .object({
+          status: z.enum(['ok', 'failed']),
+          state: z
+            .enum(['signedIn', 'atRisk', 'lost', 'unavailable', 'notChecked'])
+            .describe(
+              "The integration user's sign-in: lost means sign in again (npm run consent); atRisk, not renewed for SIGN_IN_AT_RISK_DAYS.",
+            ),
+          lastRenewedAt: z.string().optional(),
+          daysSinceRenewal: z.number().int().optional(),
+          problems: z.array(z.string()).optional(),
+        })
+        .describe('Whether Partner Center tokens can be obtained for the integration user.'),
+    }),
   })
-  .describe('Whether the gateway can serve: configuration and Table Storage.');
+  .describe(
+    "Whether the gateway can serve: configuration, Table Storage and the integration user's sign-in.",
+  );
 
 export type HealthAnswer = z.infer<typeof HealthSchema>;

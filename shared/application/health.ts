@@ -1,16 +1,75 @@
 /**
- * Whether the gateway can serve: its configuration is valid and Table Storage answers. It names
- * settings that are wrong, never their values.
+ * Whether the gateway can serve: its configuration is valid, Table Storage answers, and the
+ * integration user's sign-in still gets Partner Center tokens. It names settings that are wrong,
+ * never their values, and says nothing of the user but how long ago the sign-in was renewed.
  */
+import { PartnerCenterError } from '../adapters/partner-center/errors';
 import { ConfigurationError } from '../config';
 import type { Services } from './services';
 
 export type Check =
   { status: 'ok'; durationMs?: number } | { status: 'failed'; problems: string[] };
 
+/**
+ * - `signedIn`: tokens come; `atRisk`: they come, but the sign-in has not been renewed for
+ *   `SIGN_IN_AT_RISK_DAYS` (an idle refresh token expires after 90 days);
+ * - `lost`: the refresh token was revoked or expired: sign in again (`npm run consent`);
+ * - `unavailable`: the identity provider did not answer; `notChecked`: no configuration.
+ */
+export type SignInState = 'signedIn' | 'atRisk' | 'lost' | 'unavailable' | 'notChecked';
+
+export interface SignInCheck {
+  status: 'ok' | 'failed';
+  state: SignInState;
+  lastRenewedAt?: string;
+  daysSinceRenewal?: number;
+  problems?: string[];
+}
+
 export interface HealthReport {
   healthy: boolean;
-  checks: { configuration: Check; tableStorage: Check };
+  checks: { configuration: Check; tableStorage: Check; partnerCenterSignIn: SignInCheck };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+async function checkSignIn(services: Services, timeoutMs: number): Promise<SignInCheck> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  let state: SignInState = 'signedIn';
+  let problem: string | undefined;
+  try {
+    const token = await Promise.race([services.tokens.getAccessToken(), late]);
+    if (token === 'late') {
+      state = 'unavailable';
+      problem = `no Partner Center token within ${timeoutMs} ms`;
+    }
+  } catch (error) {
+    const lost = error instanceof PartnerCenterError && error.failure.kind === 'consentRequired';
+    state = lost ? 'lost' : 'unavailable';
+    problem = lost
+      ? `the integration user must sign in again (npm run consent): ${error.failure.reason ?? 'consent required'}`
+      : 'the identity provider did not give a Partner Center token';
+  } finally {
+    clearTimeout(timer);
+  }
+  const last = await services.signIn.lastRenewedAt().catch(() => undefined);
+  const days = last ? Math.floor((Date.now() - last.getTime()) / DAY_MS) : undefined;
+  if (
+    state === 'signedIn' &&
+    days !== undefined &&
+    days >= services.settings.SIGN_IN_AT_RISK_DAYS
+  ) {
+    state = 'atRisk';
+  }
+  return {
+    status: state === 'lost' || state === 'unavailable' ? 'failed' : 'ok',
+    state,
+    ...(last ? { lastRenewedAt: last.toISOString(), daysSinceRenewal: days } : {}),
+    ...(problem ? { problems: [problem] } : {}),
+  };
 }
 
 async function checkTables(services: Services, timeoutMs: number): Promise<Check> {
@@ -48,11 +107,20 @@ export async function checkHealth(
     if (!(error instanceof ConfigurationError)) throw error;
     configuration = { status: 'failed', problems: error.problems };
   }
-  const tableStorage: Check = resolved
-    ? await checkTables(resolved, tableTimeoutMs)
-    : { status: 'failed', problems: ['not checked: the configuration is invalid'] };
+  const [tableStorage, partnerCenterSignIn] = resolved
+    ? await Promise.all([
+        checkTables(resolved, tableTimeoutMs),
+        checkSignIn(resolved, tableTimeoutMs),
+      ])
+    : [
+        { status: 'failed' as const, problems: ['not checked: the configuration is invalid'] },
+        { status: 'ok' as const, state: 'notChecked' as const },
+      ];
   return {
-    healthy: configuration.status === 'ok' && tableStorage.status === 'ok',
-    checks: { configuration, tableStorage },
+    healthy:
+      configuration.status === 'ok' &&
+      tableStorage.status === 'ok' &&
+      partnerCenterSignIn.status === 'ok',
+    checks: { configuration, tableStorage, partnerCenterSignIn },
   };
 }

@@ -26,6 +26,8 @@ export interface Services {
   engagements: EngagementStore;
   /** Proves who is calling (Entra ID tokens, or no one with AUTH_MODE none). */
   callers: CallerAuthenticator;
+  /** When the integration user's sign-in was last renewed (its token cache last written). */
+  signIn: { lastRenewedAt(): Promise<Date | undefined> };
   /** Proves that a webhook event comes from Partner Center. */
   events: EventVerifier;
   subscriptions: SubscriptionStore;

@@ -52,6 +52,16 @@ export class TableTokenCachePlugin implements ICachePlugin {
     }
   }
 
+  /**
+   * When the cache was last written: every refresh rotates the integration user's refresh token
+   * and so rewrites it, so this is when the sign-in was last renewed.
+   */
+  async lastWrittenAt(): Promise<Date | undefined> {
+    await ensureTable(this.table);
+    const entity = await entityOrUndefined<CacheEntity>(this.table, this.key);
+    return entity?.timestamp ? new Date(entity.timestamp) : undefined;
+  }
+
   async afterCacheAccess(context: TokenCacheContext): Promise<void> {
     if (!context.cacheHasChanged && !this.rewrite) return;
     const sealed = seal(context.tokenCache.serialize(), this.ring);

@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
+import { tokenCachePlugin } from '../../../functions/services';
+import { runConsent } from '../../../shared/adapters/partner-center/consent';
+import { fetchNetworkModule } from '../../../shared/adapters/partner-center/msal-network';
+import { independentSeedRequest } from '../../support/seed';
 import { healthRoute } from '../../../shared/api/health-route';
 import { ROUTES } from '../../../shared/api/route-table';
 import { connectionStringFor, freePort } from '../../../local/azurite';
 import {
+  errorOf,
   gatewayOn,
   invoke,
   servicesFor,
@@ -77,4 +83,64 @@ test('unhealthy when Table Storage cannot be reached', async () => {
     /Table Storage (could not be reached|did not answer)/,
   );
   expect(JSON.stringify(answer.body)).not.toContain('AccountKey');
+});
+
+describe("the integration user's sign-in", () => {
+  test('revoked: health says lost, creates answer partnerCenterConsentRequired; a new consent brings both back', async () => {
+    const own = gatewayOn(gateway.local);
+    const { identity } = gateway.local;
+    expect((await own.health()).body).toMatchObject({
+      checks: { partnerCenterSignIn: { status: 'ok', state: 'signedIn', daysSinceRenewal: 0 } },
+    });
+
+    identity.revokeRefreshTokens();
+    // The access token in memory would still do for a while: it is refused, as Partner Center would.
+    own.services.tokens.invalidate();
+    const lost = await own.health();
+    expect(lost.status).toBe(503);
+    expect(lost.body).toMatchObject({
+      status: 'unhealthy',
+      checks: { partnerCenterSignIn: { status: 'failed', state: 'lost' } },
+    });
+    expect(JSON.stringify(lost.body)).toMatch(/npm run consent/);
+    const refused = await own.createReferral(independentSeedRequest(), {
+      'idempotency-key': randomUUID(),
+    });
+    expect(refused.status).toBe(503);
+    expect(errorOf(refused).code).toBe('partnerCenterConsentRequired');
+    expect(own.logs.some((l) => l.includes('"signIn.checked"') && l.includes('"lost"'))).toBe(true);
+
+    // The documented renewal: npm run consent, as the operator, into the app's token cache.
+    const settings = own.services.settings;
+    await runConsent({
+      clientId: settings.PARTNER_CENTER_CLIENT_ID,
+      tenantId: settings.PARTNER_CENTER_TENANT_ID,
+      authorityHost: settings.PARTNER_CENTER_AUTHORITY_HOST,
+      scopes: [settings.PARTNER_CENTER_SCOPE],
+      cachePlugin: tokenCachePlugin(settings),
+      networkClient: fetchNetworkModule(gateway.local.fetch),
+      print: (line) => {
+        const code = /Enter the code (\S+)/.exec(line)?.[1];
+        if (code) setTimeout(() => identity.approveDeviceCode(code), 50);
+      },
+    });
+    expect((await own.health()).body).toMatchObject({
+      checks: { partnerCenterSignIn: { status: 'ok', state: 'signedIn' } },
+    });
+    const created = await own.createReferral(independentSeedRequest(), {
+      'idempotency-key': randomUUID(),
+    });
+    expect(created.status).toBe(201);
+  });
+
+  test('not renewed for SIGN_IN_AT_RISK_DAYS: at risk, still serving', async () => {
+    const own = gatewayOn(gateway.local);
+    const long = new Date(Date.now() - 40 * 86_400_000);
+    own.services.signIn.lastRenewedAt = () => Promise.resolve(long);
+    const answer = await own.health();
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      checks: { partnerCenterSignIn: { status: 'ok', state: 'atRisk', daysSinceRenewal: 40 } },
+    });
+  });
 });
