@@ -1,5 +1,6 @@
 // The app's one entry point (bundled for deployment): every function registers on import.
 import './health';
+import './operations';
 import './partner-center-events';
 import './retention';
 import './referrals';

@@ -246,6 +246,12 @@ function actionOperation(
  */
 const OPERATIONS: Record<RouteName, Record<string, unknown> | null> = {
   receivePartnerCenterEvent: null,
+  // The operator's routes: for an administrator's tools, not for flows.
+  listOperations: null,
+  redriveOperation: null,
+  listParked: null,
+  redriveEvent: null,
+  redriveNotification: null,
   createSubscription: {
     operationId: 'WhenReferralChanges',
     summary: 'When a referral is created or updated',
@@ -537,6 +543,13 @@ const OPERATIONS: Record<RouteName, Record<string, unknown> | null> = {
     },
   },
 };
+
+/** Routes the connector does not describe (`METHOD /api/route`): Partner Center's, operators'. */
+export function routesNotForFlows(): string[] {
+  return (Object.entries(ROUTES) as [RouteName, (typeof ROUTES)[RouteName]][])
+    .filter(([name]) => OPERATIONS[name] === null)
+    .map(([, spec]) => `${spec.method} /api/${spec.route}`);
+}
 
 /** Words title case leaves in lower case (after the first). */
 export const SMALL_WORDS = new Set([

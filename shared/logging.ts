@@ -32,6 +32,8 @@ export interface LogFields {
   eventId?: string;
   eventName?: string;
   subscriptionId?: string;
+  /** A shared referral operation (an operator's re-drive names it). */
+  operationId?: string;
 }
 
 export interface Logger {

@@ -66,6 +66,23 @@ const SPECS = {
     permission: 'Referrals.Subscribe',
   },
   receivePartnerCenterEvent: { route: 'partner-center/events', method: 'POST' },
+  listOperations: { route: 'operations', method: 'GET', permission: 'Referrals.Admin' },
+  redriveOperation: {
+    route: 'operations/{operationId}/redrive',
+    method: 'POST',
+    permission: 'Referrals.Admin',
+  },
+  listParked: { route: 'events/parked', method: 'GET', permission: 'Referrals.Admin' },
+  redriveEvent: {
+    route: 'events/{eventId}/redrive',
+    method: 'POST',
+    permission: 'Referrals.Admin',
+  },
+  redriveNotification: {
+    route: 'subscriptions/{subscriptionId}/deliveries/{eventId}/redrive',
+    method: 'POST',
+    permission: 'Referrals.Admin',
+  },
   health: { route: 'health', method: 'GET' },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -7,6 +7,7 @@
  * the gateway can see (referrals Microsoft sends included) and who created it.
  * `Referrals.Update` changes (updates, closes, accepts, declines) the referrals the caller reads.
  * `Referrals.Subscribe` subscribes to changes of the referrals the caller reads.
+ * `Referrals.Admin` lists and re-drives failed or stuck work (operators).
  */
 export const PERMISSIONS = [
   'Referrals.Create',
@@ -14,6 +15,7 @@ export const PERMISSIONS = [
   'Referrals.Read.All',
   'Referrals.Update',
   'Referrals.Subscribe',
+  'Referrals.Admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -20,6 +20,8 @@ export interface EventInput extends ReceivedEvent {
   receivedAt: string;
   /** How deliveries are tried (the settings' when the event was received). */
   delivery: { maxAttempts: number; firstDelayMs: number };
+  /** A re-drive of parked notifications: only these subscriptions. */
+  onlySubscriptions?: string[];
 }
 
 export interface RecordedChange {

@@ -45,7 +45,9 @@ export function* partnerCenterEventOrchestrator(
   };
   if (!change.referral) return outcome;
   const match: MatchInput = { eventName: input.eventName, referral: change.referral };
-  let pending = (yield context.df.callActivity(MATCH_SUBSCRIPTIONS_ACTIVITY, match)) as string[];
+  let pending =
+    input.onlySubscriptions ??
+    ((yield context.df.callActivity(MATCH_SUBSCRIPTIONS_ACTIVITY, match)) as string[]);
   const total = pending.length;
   const { maxAttempts, firstDelayMs } = input.delivery;
   for (let attempt = 1; pending.length > 0; attempt++) {

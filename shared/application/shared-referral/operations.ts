@@ -31,10 +31,19 @@ export interface OperationStatus {
   customStatus?: unknown;
 }
 
+/** An instance as a list of them gives it. */
+export interface ListedInstance extends OperationStatus {
+  instanceId: string;
+  createdTime: Date;
+  lastUpdatedTime: Date;
+}
+
 /** Orchestration instances of one kind, as the gateway starts and reads them. */
 export interface Instances<I> {
   status(instanceId: string): Promise<OperationStatus | undefined>;
   start(instanceId: string, input: I): Promise<void>;
+  /** The instances of this orchestration in these states (operators' lists). */
+  list?(runtimeStatus: readonly string[]): Promise<ListedInstance[]>;
 }
 
 /** The part of the Durable client the shared referral routes use. */
@@ -60,6 +69,22 @@ export function durableInstances<I>(client: DurableClient, orchestration: string
     },
     async start(instanceId, input) {
       await client.startNew(orchestration, { instanceId, input });
+    },
+    async list(runtimeStatus) {
+      const found = await client.getStatusBy({
+        runtimeStatus: [...runtimeStatus] as OrchestrationRuntimeStatus[],
+      });
+      return found
+        .filter((status) => status.name === orchestration)
+        .map((status) => ({
+          instanceId: status.instanceId,
+          runtimeStatus: status.runtimeStatus,
+          input: status.input,
+          output: status.output,
+          customStatus: status.customStatus,
+          createdTime: new Date(status.createdTime),
+          lastUpdatedTime: new Date(status.lastUpdatedTime),
+        }));
     },
   };
 }
