@@ -3,6 +3,7 @@ import './health';
 import './operations';
 import './partner-center-events';
 import './retention';
+import './sign-in-watch';
 import './referrals';
 import './shared-referral';
 import './unknown-route';

@@ -42,6 +42,9 @@ param authAppIdUri string = ''
 @description('Object id of the person or pipeline running the deployment, granted Key Vault secret management (optional).')
 param deployerPrincipalId string = ''
 
+@description('E-mail address the operator alerts go to (optional; docs/operations.md).')
+param alertEmail string = ''
+
 var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 
@@ -59,6 +62,7 @@ module monitoring 'modules/monitoring.bicep' = {
     tags: tags
     workspaceName: 'log-${token}'
     applicationInsightsName: 'appi-${token}'
+    alertEmail: alertEmail
   }
 }
 

@@ -34,6 +34,8 @@ export interface LogFields {
   subscriptionId?: string;
   /** A shared referral operation (an operator's re-drive names it). */
   operationId?: string;
+  /** Independent or Shared: what was created. */
+  referralType?: string;
 }
 
 export interface Logger {

@@ -2,7 +2,7 @@
  * Liveness and readiness in one answer: the app runs (it answered), its configuration is valid,
  * Table Storage is reachable, and the integration user's sign-in still gets tokens. It names settings that are wrong, never their values.
  */
-import { checkHealth } from '../application/health';
+import { checkHealth, logSignIn } from '../application/health';
 import type { HealthAnswer } from './answer-schemas';
 import type { GatewayHandler } from './handler';
 import { jsonResponse } from './responses';
@@ -13,12 +13,7 @@ export function healthRoute(
 ): GatewayHandler {
   return async (_request, { correlationId, log, services }) => {
     const report = await checkHealth(services, tableTimeoutMs);
-    const signIn = report.checks.partnerCenterSignIn;
-    // The sign-in's state as a metric: alert rules watch it (infra/modules/monitoring.bicep).
-    log.info('signIn.checked', {
-      outcome: signIn.state,
-      ...(signIn.daysSinceRenewal !== undefined ? { count: signIn.daysSinceRenewal } : {}),
-    });
+    logSignIn(log, report.checks.partnerCenterSignIn);
     if (!report.healthy) log.warn('health.unhealthy');
     const answer: HealthAnswer = {
       status: report.healthy ? 'healthy' : 'unhealthy',

@@ -115,6 +115,7 @@ function createAnswer(
   const { referral, replayed } = outcome;
   log.info('referral.created', {
     referralId: referral.id,
+    ...(referral.type ? { referralType: referral.type } : {}),
     ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
     replayed,
     keySource,

@@ -5,7 +5,18 @@
  */
 import { PartnerCenterError } from '../adapters/partner-center/errors';
 import { ConfigurationError } from '../config';
+import type { Logger } from '../logging';
 import type { Services } from './services';
+
+/** The sign-in's state as a metric: alert rules watch it (infra/modules/monitoring.bicep). */
+export function logSignIn(log: Logger, check: SignInCheck): void {
+  const fields = {
+    outcome: check.state,
+    ...(check.daysSinceRenewal !== undefined ? { count: check.daysSinceRenewal } : {}),
+  };
+  if (check.status === 'ok' && check.state !== 'atRisk') log.info('signIn.checked', fields);
+  else log.warn('signIn.checked', fields);
+}
 
 export type Check =
   { status: 'ok'; durationMs?: number } | { status: 'failed'; problems: string[] };
@@ -33,7 +44,7 @@ export interface HealthReport {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-async function checkSignIn(services: Services, timeoutMs: number): Promise<SignInCheck> {
+export async function checkSignIn(services: Services, timeoutMs: number): Promise<SignInCheck> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), timeoutMs);

@@ -58,6 +58,9 @@ export async function recordReferralChange(
     eventId: input.eventId,
     eventName: input.eventName,
     referralId: referral.id,
+    // Status/substatus as Partner Center has it now: what the operator's workbook follows.
+    outcome: `${referral.status ?? 'None'}/${referral.substatus ?? 'None'}`,
+    ...(referral.type ? { referralType: referral.type } : {}),
     ...(referral.engagementId ? { engagementId: referral.engagementId } : {}),
   });
   return { referral };

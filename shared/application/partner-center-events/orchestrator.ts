@@ -6,8 +6,10 @@
  */
 import type * as df from 'durable-functions';
 import { RetryOptions, type OrchestrationContext } from 'durable-functions';
+import { createLogger } from '../../logging';
 import {
   DELIVER_ACTIVITY,
+  EVENT_ORCHESTRATION,
   deliveryDelayMs,
   MATCH_SUBSCRIPTIONS_ACTIVITY,
   RECORD_CHANGE_ACTIVITY,
@@ -31,11 +33,25 @@ export function* partnerCenterEventOrchestrator(
   context: OrchestrationContext,
 ): Generator<df.Task, EventOutcome, unknown> {
   const input = context.df.getInput() as EventInput;
-  const change = (yield context.df.callActivityWithRetry(
-    RECORD_CHANGE_ACTIVITY,
-    readRetryOptions(),
-    input,
-  )) as RecordedChange;
+  let change: RecordedChange;
+  try {
+    change = (yield context.df.callActivityWithRetry(
+      RECORD_CHANGE_ACTIVITY,
+      readRetryOptions(),
+      input,
+    )) as RecordedChange;
+  } catch (error) {
+    // The referral could not be read, retries included: the event is parked (the instance
+    // fails, an operator re-drives it). Logged once, not at every replay.
+    if (!context.df.isReplaying) {
+      createLogger(context, { operation: EVENT_ORCHESTRATION }).error('partnerCenterEvent.parked', {
+        eventId: input.eventId,
+        eventName: input.eventName,
+        referralId: input.referralId,
+      });
+    }
+    throw error;
+  }
   const outcome: EventOutcome = {
     eventId: input.eventId,
     referralId: input.referralId,

@@ -7,11 +7,13 @@
 import type * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { errorBody } from '../../contract/errors';
+import { createLogger } from '../../logging';
 import {
   DEFAULT_STEP_RETRY,
   failedProgress,
   gatewayStepFailure,
   progressStep,
+  SHARED_REFERRAL_ORCHESTRATION,
   stepActivity,
   stepKeptFailing,
   stepRetryDelayMs,
@@ -39,6 +41,19 @@ function fail(
   engagementId: string | undefined,
 ): never {
   progress(context, failedProgress(failure, engagementId));
+  // Logged once, not at every replay; a log is no action, so the history is unchanged.
+  if (!context.df.isReplaying) {
+    createLogger(context, { operation: SHARED_REFERRAL_ORCHESTRATION }).error(
+      'sharedReferral.failed',
+      {
+        operationId: context.df.instanceId,
+        code: failure.source === 'partnerCenter' ? failure.failure.kind : failure.error.code,
+        ...(failure.source === 'partnerCenter' && failure.failure.status
+          ? { status: failure.failure.status }
+          : {}),
+      },
+    );
+  }
   throw new Error(`The shared referral failed: ${describe(failure)}`);
 }
 
@@ -99,6 +114,12 @@ export const sharedReferralOrchestrator: OrchestrationHandler = function* (
   if (!microsoft.ok) return fail(context, microsoft.failure, engagementId);
 
   progress(context, { step: 'completed', engagementId });
+  if (!context.df.isReplaying) {
+    createLogger(context, { operation: SHARED_REFERRAL_ORCHESTRATION }).info(
+      'sharedReferral.completed',
+      { operationId, engagementId, referralType: 'Shared' },
+    );
+  }
   // Not hidden: a step resent after an unknown outcome is named on the operation.
   const resent = (['partner', 'microsoft'] as const).filter(
     (step) => (step === 'partner' ? partner : microsoft).resentAfterUnknownOutcome,
