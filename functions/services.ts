@@ -82,6 +82,8 @@ export function tokenProviderFor(
       : {}),
     ...(settings.PARTNER_CENTER_USERNAME ? { username: settings.PARTNER_CENTER_USERNAME } : {}),
     ...(overrides.networkClient ? { networkClient: overrides.networkClient } : {}),
+    // Best effort: the caller hears partnerCenterConsentRequired whatever happens here.
+    onSignInLost: () => tokenCachePlugin(settings).recordSignInLost(new Date()),
   });
 }
 
@@ -112,7 +114,10 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     },
     engagements: new EngagementStore(tableClient(settings, settings.ENGAGEMENT_TABLE)),
     callers: callerAuthenticator(settings, overrides.fetch),
-    signIn: { lastRenewedAt: () => tokenCachePlugin(settings).lastWrittenAt() },
+    signIn: {
+      lastRenewedAt: () => tokenCachePlugin(settings).lastWrittenAt(),
+      lostAt: () => tokenCachePlugin(settings).signInLostAt(),
+    },
     events: eventVerifier(settings, overrides.fetch),
     subscriptions: new SubscriptionStore(tableClient(settings, settings.SUBSCRIPTION_TABLE)),
     notifications: {

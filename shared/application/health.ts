@@ -44,7 +44,12 @@ export interface HealthReport {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function checkSignIn(services: Services, timeoutMs: number): Promise<SignInCheck> {
+export async function checkSignIn(
+  services: Services,
+  timeoutMs: number,
+  /** Renew at the identity provider rather than use a cached token (the periodic watch). */
+  renew = false,
+): Promise<SignInCheck> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), timeoutMs);
@@ -52,7 +57,10 @@ export async function checkSignIn(services: Services, timeoutMs: number): Promis
   let state: SignInState = 'signedIn';
   let problem: string | undefined;
   try {
-    const token = await Promise.race([services.tokens.getAccessToken(), late]);
+    const token = await Promise.race([
+      renew ? services.tokens.renew() : services.tokens.getAccessToken(),
+      late,
+    ]);
     if (token === 'late') {
       state = 'unavailable';
       problem = `no Partner Center token within ${timeoutMs} ms`;
@@ -66,7 +74,17 @@ export async function checkSignIn(services: Services, timeoutMs: number): Promis
   } finally {
     clearTimeout(timer);
   }
-  const last = await services.signIn.lastRenewedAt().catch(() => undefined);
+  const [last, lostAt] = await Promise.all([
+    services.signIn.lastRenewedAt().catch(() => undefined),
+    services.signIn.lostAt().catch(() => undefined),
+  ]);
+  // A token cached from before still answers; the sign-in itself is dead if a refresh since the
+  // last renewal found it so (on any instance).
+  if (state === 'signedIn' && lostAt && (!last || lostAt.getTime() > last.getTime())) {
+    state = 'lost';
+    problem =
+      'the integration user must sign in again (npm run consent): the stored refresh token was refused';
+  }
   const days = last ? Math.floor((Date.now() - last.getTime()) / DAY_MS) : undefined;
   if (
     state === 'signedIn' &&

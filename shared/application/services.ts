@@ -27,7 +27,11 @@ export interface Services {
   /** Proves who is calling (Entra ID tokens, or no one with AUTH_MODE none). */
   callers: CallerAuthenticator;
   /** When the integration user's sign-in was last renewed (its token cache last written). */
-  signIn: { lastRenewedAt(): Promise<Date | undefined> };
+  signIn: {
+    lastRenewedAt(): Promise<Date | undefined>;
+    /** When a refresh last found the sign-in dead (any instance), if one did. */
+    lostAt(): Promise<Date | undefined>;
+  };
   /** Proves that a webhook event comes from Partner Center. */
   events: EventVerifier;
   subscriptions: SubscriptionStore;

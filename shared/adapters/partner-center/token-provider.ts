@@ -25,6 +25,8 @@ export interface TokenProviderOptions extends MsalOptions {
   renewBeforeExpiryMs?: number;
   /** How long a caller waits for a token, and after which a stuck request is given up. */
   timeoutMs?: number;
+  /** Told when the stored sign-in is found dead (so other instances and health know). */
+  onSignInLost?: () => Promise<void>;
   now?: () => number;
 }
 
@@ -105,6 +107,16 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
     return Promise.race([token, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * Renews the sign-in now (a refresh at the identity provider, not a cached token): proves the
+   * refresh token still works and keeps it from going idle.
+   */
+  async renew(): Promise<void> {
+    this.refused = true;
+    this.current = undefined;
+    await this.getAccessToken();
+  }
+
   invalidate(): void {
     this.current = undefined;
     // MSAL's cache still holds the refused token; skip it on the next acquisition.
@@ -118,6 +130,9 @@ export class PartnerCenterTokenProvider implements AccessTokenSource {
     try {
       result = await this.acquireResult(forceRefresh);
     } catch (error) {
+      if (error instanceof PartnerCenterError && error.failure.kind === 'consentRequired') {
+        await this.options.onSignInLost?.().catch(() => undefined);
+      }
       if (error instanceof PartnerCenterError || !isOutage(error)) throw error;
       const code = (error as { errorCode?: unknown }).errorCode;
       throw tokenUnavailable(

@@ -62,6 +62,23 @@ export class TableTokenCachePlugin implements ICachePlugin {
     return entity?.timestamp ? new Date(entity.timestamp) : undefined;
   }
 
+  /** The sign-in was found dead (revoked or expired), told to every instance through the table. */
+  async recordSignInLost(at: Date): Promise<void> {
+    await ensureTable(this.table);
+    await this.table.upsertEntity({ ...this.lostKey(), lostAt: at.toISOString() }, 'Replace');
+  }
+
+  /** When the sign-in was last found dead, if it was. */
+  async signInLostAt(): Promise<Date | undefined> {
+    await ensureTable(this.table);
+    const entity = await entityOrUndefined<{ lostAt?: string }>(this.table, this.lostKey());
+    return entity?.lostAt ? new Date(entity.lostAt) : undefined;
+  }
+
+  private lostKey(): TokenCacheEntityKey {
+    return { partitionKey: this.key.partitionKey, rowKey: `${this.key.rowKey}-signin-lost` };
+  }
+
   async afterCacheAccess(context: TokenCacheContext): Promise<void> {
     if (!context.cacheHasChanged && !this.rewrite) return;
     const sealed = seal(context.tokenCache.serialize(), this.ring);

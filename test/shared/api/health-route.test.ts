@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
-import { tokenCachePlugin } from '../../../functions/services';
+import { createServices, tokenCachePlugin } from '../../../functions/services';
 import { runConsent } from '../../../shared/adapters/partner-center/consent';
 import { fetchNetworkModule } from '../../../shared/adapters/partner-center/msal-network';
 import { independentSeedRequest } from '../../support/seed';
@@ -142,5 +142,21 @@ describe("the integration user's sign-in", () => {
     expect(answer.body).toMatchObject({
       checks: { partnerCenterSignIn: { status: 'ok', state: 'atRisk', daysSinceRenewal: 40 } },
     });
+  });
+});
+
+test('once a refresh found the sign-in dead, health says lost on every instance, a cached token notwithstanding', async () => {
+  const one = gatewayOn(gateway.local);
+  await one.health(); // a token in memory and in MSAL's cache
+  // A second instance of the same app: the same settings, tables and token cache.
+  const other = createServices(one.services.settings, {
+    fetch: gateway.local.fetch,
+    networkClient: fetchNetworkModule(gateway.local.fetch),
+  });
+  gateway.local.identity.revokeRefreshTokens();
+  await expect(other.tokens.renew()).rejects.toThrow();
+  // The first instance still holds a valid access token, yet reports the sign-in as it is.
+  expect((await one.health()).body).toMatchObject({
+    checks: { partnerCenterSignIn: { status: 'failed', state: 'lost' } },
   });
 });

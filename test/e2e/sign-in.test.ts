@@ -1,0 +1,73 @@
+/**
+ * The integration user's sign-in, end to end through the local host: revoked, it shows in health
+ * as lost and creates answer partnerCenterConsentRequired; renewed the documented way (npm run
+ * consent against the app's token cache), creates come back without a restart.
+ */
+import { randomUUID } from 'node:crypto';
+import { tokenCachePlugin } from '../../functions/services';
+import { runConsent } from '../../shared/adapters/partner-center/consent';
+import { fetchNetworkModule } from '../../shared/adapters/partner-center/msal-network';
+import { loadSettings } from '../../shared/config';
+import { independentSeedRequest } from '../support/seed';
+import { startProduct, type ProductFixture } from '../support/local-host';
+
+jest.setTimeout(90000);
+
+let product: ProductFixture;
+
+beforeAll(async () => {
+  product = await startProduct();
+});
+afterAll(async () => {
+  await product?.stop();
+});
+
+const create = () =>
+  product.request('POST', '/api/referrals', {
+    body: JSON.stringify(independentSeedRequest()),
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+  });
+const signIn = async () =>
+  (
+    (await product.request('GET', '/api/health')).body as {
+      checks: { partnerCenterSignIn: { state: string } };
+    }
+  ).checks.partnerCenterSignIn.state;
+
+test('revoked: health says lost and creates answer partnerCenterConsentRequired; npm run consent brings them back', async () => {
+  expect((await create()).status).toBe(201);
+  expect(await signIn()).toBe('signedIn');
+
+  // An administrator revokes the integration user's sessions; Partner Center then refuses the
+  // access token the gateway still holds (as continuous access evaluation does).
+  const { identity, sandbox } = product.local;
+  identity.revokeRefreshTokens();
+  sandbox.injectFault({
+    fault: { kind: 'status', status: 401, code: 'unauthenticated' },
+    method: 'POST',
+    times: 1,
+  });
+  const refused = await create();
+  expect(refused.status).toBe(503);
+  expect((refused.body as { error: { code: string } }).error.code).toBe(
+    'partnerCenterConsentRequired',
+  );
+  expect(await signIn()).toBe('lost');
+  expect((await product.request('GET', '/api/health')).status).toBe(503);
+
+  const settings = loadSettings(product.env);
+  await runConsent({
+    clientId: settings.PARTNER_CENTER_CLIENT_ID,
+    tenantId: settings.PARTNER_CENTER_TENANT_ID,
+    authorityHost: settings.PARTNER_CENTER_AUTHORITY_HOST,
+    scopes: [settings.PARTNER_CENTER_SCOPE],
+    cachePlugin: tokenCachePlugin(settings),
+    networkClient: fetchNetworkModule(product.local.fetch),
+    print: (line) => {
+      const code = /Enter the code (\S+)/.exec(line)?.[1];
+      if (code) setTimeout(() => identity.approveDeviceCode(code), 50);
+    },
+  });
+  expect(await signIn()).toBe('signedIn');
+  expect((await create()).status).toBe(201);
+});
