@@ -21,6 +21,20 @@ export default tseslint.config(
     languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
   },
   {
+    // The sandbox console's page script runs in the browser.
+    files: ['local/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        fetch: 'readonly',
+        setInterval: 'readonly',
+        JSON: 'readonly',
+        Date: 'readonly',
+      },
+    },
+  },
+  {
     // The local host's fixture apps are CommonJS, as compiled function apps are.
     files: ['test/local/host/fixtures/**/*.js', 'local/bench/hello-app/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -6,6 +6,7 @@ import {
   createSubscriptionRoute,
   deleteSubscriptionRoute,
   getSubscriptionRoute,
+  listSubscriptionsRoute,
 } from '../shared/api/subscription-routes';
 import {
   deliverNotifications,
@@ -33,6 +34,7 @@ registerRoute(ROUTES.receivePartnerCenterEvent, receivePartnerCenterEventRoute(i
   durableClient: true,
 });
 registerRoute(ROUTES.createSubscription, createSubscriptionRoute());
+registerRoute(ROUTES.listSubscriptions, listSubscriptionsRoute());
 registerRoute(ROUTES.getSubscription, getSubscriptionRoute());
 registerRoute(ROUTES.deleteSubscription, deleteSubscriptionRoute());
 

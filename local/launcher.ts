@@ -22,6 +22,7 @@ import {
   startLocalPartnerCenter,
   type LocalPartnerCenter,
 } from './stand-ins';
+import { startConsole } from './console/server';
 
 /** The gateway API's app registration, locally: its client id and app ID URI. */
 export const GATEWAY_CLIENT_ID = '3c1f9a52-7d4e-4b8a-9e0f-5a6b7c8d9e01';
@@ -56,6 +57,8 @@ export interface LaunchOptions {
   output?: (line: string) => void;
   /** Extra Node.js flags for the host process (e.g. --cpu-prof). */
   execArgv?: string[];
+  /** Serve the sandbox console (a web page on loopback) next to the host. */
+  console?: boolean;
 }
 
 export interface HttpAnswer {
@@ -77,6 +80,8 @@ export interface LocalProduct {
   callerToken: string | undefined;
   /** The host's output lines, as written (when no `output` was given). */
   output: string[];
+  /** The sandbox console's address, when it was asked for (and the stand-ins run). */
+  consoleUrl: string | undefined;
   host(): HostProcess;
   /** An HTTP request to the gateway (a path, or a URL it gave out), with the caller token. */
   request(
@@ -184,6 +189,7 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
               'Referrals.Read',
               'Referrals.Update',
               'Referrals.Subscribe',
+              'Referrals.Admin',
             ],
           },
           3600,
@@ -207,6 +213,17 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
     let host = await start();
     const url = host.url;
     stoppers.push(() => host.stop());
+    let consoleUrl: string | undefined;
+    if (options.console && local) {
+      const running = await startConsole({
+        sandboxBaseUrl: local.sandbox.baseUrl,
+        sandboxFetch: local.fetch,
+        gatewayApi: `${url}/api`,
+        ...(callerToken ? { gatewayToken: callerToken } : {}),
+      });
+      consoleUrl = running.url;
+      stoppers.push(() => running.close());
+    }
 
     return {
       url,
@@ -216,6 +233,7 @@ export async function launchLocalProduct(options: LaunchOptions): Promise<LocalP
       azurite,
       callerToken,
       output,
+      consoleUrl,
       host: () => host,
       async request(method, path, init = {}) {
         // A path on the gateway, or an absolute URL it gave out (a Location).

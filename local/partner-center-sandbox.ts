@@ -57,6 +57,10 @@ export interface FaultRule {
   fault: Fault;
   /** How many matching requests it hits. */
   times: number;
+  /** For a time instead (or as well): the rule ends this many ms after it was set. */
+  forMs?: number;
+  /** When the rule ends (epoch ms; set from `forMs`). */
+  until?: number;
   /** Only requests with this method (default: any). */
   method?: string;
   /** Let this many matching requests through first (e.g. fail only the second create). */
@@ -73,6 +77,15 @@ export interface Refusal {
   path: string;
   code?: string;
   message?: string;
+}
+
+/** One change of a referral: when, what, by whom, and the status it left. */
+export interface HistoryEntry {
+  at: string;
+  change: 'created' | 'updated' | 'expired';
+  by: 'partner' | 'microsoft' | 'partnerCenter';
+  status: string;
+  substatus: string | null;
 }
 
 /** A referral as the sandbox holds it: the service's fields, and whatever else was sent. */
@@ -168,6 +181,8 @@ export class PartnerCenterSandbox {
   readonly webhooks: SandboxWebhooks;
   deduplicateRequestIds: boolean;
   listDelayMs: number;
+  /** What happened to each referral, and by whom, for the console. */
+  readonly history = new Map<string, HistoryEntry[]>();
   /** How far the sandbox's clock is ahead of real time (see `advanceClock`). */
   private clockOffsetMs = 0;
   /** When each referral shows in lists (after `listDelayMs`). */
@@ -259,7 +274,16 @@ export class PartnerCenterSandbox {
   }
 
   injectFault(rule: FaultRule): void {
-    this.faults.push({ ...rule });
+    this.faults.push({
+      ...rule,
+      ...(rule.forMs !== undefined ? { until: Date.now() + rule.forMs } : {}),
+    });
+  }
+
+  /** The fault rules still in force. */
+  activeFaults(): FaultRule[] {
+    const now = Date.now();
+    return this.faults.filter((r) => r.times > 0 && (r.until === undefined || r.until > now));
   }
 
   clearFaults(): void {
@@ -279,6 +303,7 @@ export class PartnerCenterSandbox {
     this.deduplicateRequestIds = this.options.deduplicateRequestIds ?? false;
     this.listDelayMs = this.options.listDelayMs ?? DEFAULT_LIST_DELAY_MS;
     this.referrals.clear();
+    this.history.clear();
     this.answersByRequestId.clear();
     this.listedFrom.clear();
     this.createRequests = 0;
@@ -292,9 +317,11 @@ export class PartnerCenterSandbox {
   }
 
   private takeFault(method: string, when: 'before' | 'after'): Fault | undefined {
+    const now = Date.now();
     const rule = this.faults.find(
       (r) =>
         r.times > 0 &&
+        (r.until === undefined || r.until > now) &&
         (r.when ?? 'before') === when &&
         (!r.method || r.method === method) &&
         (r.probability === undefined || Math.random() < r.probability),
@@ -512,6 +539,7 @@ export class PartnerCenterSandbox {
     this.referrals.set(id, referral);
     this.listedFrom.set(id, Date.now() + this.listDelayMs);
     this.webhooks.emit('referral-created', id, now);
+    this.record(referral, 'created', 'partner');
     const answer = { status: 201, body: referral };
     this.answersByRequestId.set(requestId, answer);
     return answer;
@@ -636,7 +664,11 @@ export class PartnerCenterSandbox {
     return answer;
   }
 
-  private update(existing: SandboxReferral, next: JsonObject): StoredAnswer {
+  private update(
+    existing: SandboxReferral,
+    next: JsonObject,
+    by: HistoryEntry['by'] = 'partner',
+  ): StoredAnswer {
     const to = typeof next.status === 'string' ? next.status : existing.status;
     const refused = checkMove(existing.status, to, next.substatus);
     if (refused) return invalid([refused]);
@@ -656,6 +688,7 @@ export class PartnerCenterSandbox {
     if (to === 'Closed' && existing.status !== 'Closed') updated.closedDateTime = now;
     this.referrals.set(existing.id, updated);
     this.announceUpdate(updated);
+    this.record(updated, 'updated', by);
     return { status: 200, body: updated };
   }
 
@@ -691,6 +724,7 @@ export class PartnerCenterSandbox {
       };
       this.referrals.set(referral.id, expired);
       this.announceUpdate(expired);
+      this.record(expired, 'expired', 'partnerCenter');
     }
   }
 
@@ -760,6 +794,7 @@ export class PartnerCenterSandbox {
       id,
       referral.createdDateTime,
     );
+    this.record(referral, 'created', 'microsoft');
     this.changed();
     return { ok: true, referral };
   }
@@ -784,7 +819,23 @@ export class PartnerCenterSandbox {
         : action === 'decline'
           ? { status: 'Closed', substatus: 'Declined', ...reason }
           : { status: 'Closed', substatus: outcome, ...reason };
-    return this.update(existing, { ...existing, ...change });
+    return this.update(existing, { ...existing, ...change }, 'microsoft');
+  }
+
+  private record(
+    referral: SandboxReferral,
+    change: HistoryEntry['change'],
+    by: HistoryEntry['by'],
+  ): void {
+    const entries = this.history.get(referral.id) ?? [];
+    entries.push({
+      at: String(referral.updatedDateTime ?? referral.createdDateTime),
+      change,
+      by,
+      status: referral.status,
+      substatus: typeof referral.substatus === 'string' ? referral.substatus : null,
+    });
+    this.history.set(referral.id, entries);
   }
 
   /** Sandbox-only control surface: no auth, never part of the real API. */
@@ -794,6 +845,22 @@ export class PartnerCenterSandbox {
       const value = [...this.referrals.values()];
       return sendJson(res, 200, { count: value.length, value });
     }
+    const one = /^GET \/_sandbox\/referrals\/([\w-]+)$/.exec(route);
+    if (one?.[1]) {
+      const referral = this.referrals.get(one[1]);
+      if (!referral)
+        return sendJson(res, 404, { error: { code: 'itemNotFound', message: 'No such referral' } });
+      const events = this.webhooks.deliveries
+        .filter((d) => String(d.event.ResourceUri).endsWith(`/${referral.id}`))
+        .map((d) => ({
+          event: d.event.EventName,
+          state: d.state,
+          attempts: d.attempts,
+          lastStatus: d.lastStatus ?? null,
+        }));
+      return sendJson(res, 200, { referral, history: this.history.get(referral.id) ?? [], events });
+    }
+    if (route === 'GET /_sandbox/faults') return sendJson(res, 200, { value: this.activeFaults() });
     if (route === 'DELETE /_sandbox/referrals') {
       this.reset();
       return sendJson(res, 204, undefined);

@@ -278,6 +278,18 @@ const OPERATIONS: Record<RouteName, Record<string, unknown> | null> = {
       ...COMMON_ERRORS,
     },
   },
+  listSubscriptions: {
+    operationId: 'ListSubscriptions',
+    summary: 'List subscriptions',
+    description:
+      'Your subscriptions (every one with Referrals.Read.All) and their latest deliveries.',
+    'x-ms-visibility': 'advanced',
+    parameters: [],
+    responses: {
+      '200': { description: 'The subscriptions.', schema: ref('SubscriptionList') },
+      ...COMMON_ERRORS,
+    },
+  },
   getSubscription: {
     operationId: 'GetSubscription',
     summary: 'Get a subscription',
@@ -702,6 +714,10 @@ export function apiDefinition(): Record<string, unknown> {
       Registration: definition(actionSchemas().RegisterDeal, 'input'),
       SubscriptionRequest: subscriptionRequest(),
       Subscription: definition(SubscriptionSchema, 'output'),
+      SubscriptionList: definition(
+        z.object({ value: z.array(SubscriptionSchema) }).describe('Subscriptions.'),
+        'output',
+      ),
       ReferralNotification: definition(NotificationSchema, 'output'),
       Health: definition(HealthSchema, 'output'),
     }),

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       // Allowed with the sandbox only: flows and curl need no token locally.
       auth: 'none',
       // The host's output is the developer's to see.
+      console: true,
       output: (line) => process.stdout.write(`${line}\n`),
     });
     const { local, azurite } = product;
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
               referrals: `${local.sandbox.baseUrl}/_sandbox/referrals`,
               faults: `${local.sandbox.baseUrl}/_sandbox/faults`,
               incoming: `${local.sandbox.baseUrl}/_sandbox/incoming`,
+              ...(product.consoleUrl ? { console: product.consoleUrl } : {}),
             },
             identityProvider: {
               authorityHost: local.identity.authorityHost,
@@ -158,6 +160,11 @@ async function main(): Promise<void> {
               `Faults       POST ${local.sandbox.baseUrl}/_sandbox/faults  (rehearse an outage)`,
               `Microsoft    POST ${local.sandbox.baseUrl}/_sandbox/incoming  (send an incoming referral as Microsoft)`,
               `Events       the sandbox sends its signed events to ${api}/partner-center/events`,
+              ...(product.consoleUrl
+                ? [
+                    `Console      ${product.consoleUrl}  (the SANDBOX console: engagements, act as Microsoft, faults)`,
+                  ]
+                : []),
             ]
           : []),
         ...(azurite ? [`Azurite      ${azurite.tableEndpoint}  (${kept})`] : []),

@@ -55,6 +55,11 @@ const SPECS = {
     method: 'POST',
     permission: 'Referrals.Subscribe',
   },
+  listSubscriptions: {
+    route: 'subscriptions',
+    method: 'GET',
+    permission: 'Referrals.Subscribe',
+  },
   getSubscription: {
     route: 'subscriptions/{subscriptionId}',
     method: 'GET',

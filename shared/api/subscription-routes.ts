@@ -5,6 +5,7 @@
 import {
   createSubscription,
   deleteSubscription,
+  listSubscriptions,
   readSubscription,
 } from '../application/subscriptions';
 import { callerRecord, viewerOf } from '../contract/caller';
@@ -38,6 +39,16 @@ export function createSubscriptionRoute(): GatewayHandler {
     return jsonResponse(201, subscription, correlationId, {
       location: link(subscriptionPath(subscription.id)),
     });
+  };
+}
+
+export function listSubscriptionsRoute(): GatewayHandler {
+  return async (_request, { correlationId, services, caller }) => {
+    const value = await listSubscriptions(
+      { subscriptions: services().subscriptions },
+      viewerOf(caller),
+    );
+    return jsonResponse(200, { value }, correlationId);
   };
 }
 

@@ -86,6 +86,20 @@ async function mine(
   return stored;
 }
 
+/** The subscriptions the viewer made (every one for Referrals.Read.All), latest deliveries too. */
+export async function listSubscriptions(
+  deps: Pick<SubscriptionDeps, 'subscriptions'>,
+  viewer: Viewer,
+): Promise<Subscription[]> {
+  const mine = (await deps.subscriptions.list()).filter((s) => mayRead(viewer, s.caller));
+  return Promise.all(
+    mine.map(async (stored) => ({
+      ...answer(stored, viewer),
+      deliveries: await deps.subscriptions.deliveries(stored.id, 5),
+    })),
+  );
+}
+
 export async function readSubscription(
   deps: Pick<SubscriptionDeps, 'subscriptions'>,
   id: string,

@@ -26,7 +26,7 @@ export interface ProductFixture extends LocalProduct {
 
 export async function startProduct(
   settings: Record<string, string> = {},
-  options: Pick<LaunchOptions, 'output' | 'execArgv' | 'queues'> = {},
+  options: Pick<LaunchOptions, 'output' | 'execArgv' | 'queues' | 'console'> = {},
 ): Promise<ProductFixture> {
   const storage = process.env.TEST_TABLES_CONNECTION_STRING;
   if (!storage) throw new Error('Azurite is not running (jest globalSetup)');
