@@ -64,7 +64,9 @@ const isMicrosoft = (r) =>
 function act(referral, action, body, label) {
   return async () => {
     try {
-      await call(`/sandbox/referrals/${referral.id}/${action}`, 'POST', body || {});
+      const reason = $('reason').value;
+      const sent = body && 'reason' in body ? { ...body, reason } : body || {};
+      await call(`/sandbox/referrals/${referral.id}/${action}`, 'POST', sent);
       say(`${label}: referral ${short(referral.id)} as Microsoft.`);
       await refresh();
     } catch (error) {
@@ -103,9 +105,9 @@ function referralRow(referral) {
         },
       }),
       button('accept', 'Accept'),
-      button('decline', 'Decline', { reason: 'NotACustomer' }, true),
+      button('decline', 'Decline', { reason: '' }, true),
       button('close', 'Close won', { outcome: 'Won' }, true),
-      button('close', 'Close lost', { outcome: 'Lost', reason: 'Budget' }, true),
+      button('close', 'Close lost', { outcome: 'Lost', reason: '' }, true),
     ]),
   ]);
 }

@@ -66,8 +66,14 @@ test('a failed shared referral is listed, re-driven by an operator, and complete
   expect((await follow(location)).status).toBe(502);
   const operationId = location.split('/').pop() as string;
 
-  // Operators only: the flow's own token is not enough.
-  expect((await product.request('GET', '/api/operations?state=failed')).status).toBe(403);
+  // Operators only: a flow's token is not enough.
+  const flow = await entraToken(product.local.identity, {
+    roles: ['Referrals.Create', 'Referrals.Read', 'Referrals.Read.All'],
+  });
+  const asFlow = { authorization: `Bearer ${flow}` };
+  expect(
+    (await product.request('GET', '/api/operations?state=failed', { headers: asFlow })).status,
+  ).toBe(403);
   const failed = await product.request('GET', '/api/operations?state=failed', { headers: admin });
   expect(failed.status).toBe(200);
   const listed = (failed.body as { value: { operationId: string }[] }).value.find(

@@ -170,3 +170,14 @@ test("the gateway's side: operations and subscriptions, read from the gateway's 
     'In flight and failed',
   );
 });
+
+test('Microsoft declines from the page with the reason chosen there', async () => {
+  const sent = product.local.sandbox.sendIncoming();
+  if (!sent.ok) throw new Error('not sent');
+  const { id } = sent.referral;
+  await page.waitForSelector(`#decline-${id}`);
+  await page.select('#reason', 'Budget');
+  await page.click(`#decline-${id}`);
+  await until('the declined state', async () => (await stateOf(id)) === 'Closed/Declined');
+  expect(product.local.sandbox.referrals.get(id)?.statusReason).toBe('Budget');
+});
