@@ -32,13 +32,14 @@ export const MAX_LIST_TOP = 1000;
 
 /** A list request in the gateway's words. */
 export interface ReferralQuery {
-  // Sent to Partner Center as `$filter` clauses (the documented filters).
+  // Sent to Partner Center as `$filter` clauses (the documented filters; the adapter quotes them).
   engagementId?: string;
   status?: string;
   substatus?: string;
   qualification?: string;
   direction?: string;
   type?: string;
+  /** `customerProfile/address/country`. */
   country?: string;
   /** `updatedDateTime ge ...` (the 2019 page's updatedDateTime filter). */
   updatedSince?: string;

@@ -4,10 +4,8 @@
  * consent against the app's token cache), creates come back without a restart.
  */
 import { randomUUID } from 'node:crypto';
-import { tokenCachePlugin } from '../../functions/services';
-import { runConsent } from '../../shared/adapters/partner-center/consent';
-import { fetchNetworkModule } from '../../shared/adapters/partner-center/msal-network';
 import { loadSettings } from '../../shared/config';
+import { consentAgain } from '../support/consent';
 import { independentSeedRequest } from '../support/seed';
 import { startProduct, type ProductFixture } from '../support/local-host';
 
@@ -56,18 +54,7 @@ test('revoked: health says lost and creates answer partnerCenterConsentRequired;
   expect((await product.request('GET', '/api/health')).status).toBe(503);
 
   const settings = loadSettings(product.env);
-  await runConsent({
-    clientId: settings.PARTNER_CENTER_CLIENT_ID,
-    tenantId: settings.PARTNER_CENTER_TENANT_ID,
-    authorityHost: settings.PARTNER_CENTER_AUTHORITY_HOST,
-    scopes: [settings.PARTNER_CENTER_SCOPE],
-    cachePlugin: tokenCachePlugin(settings),
-    networkClient: fetchNetworkModule(product.local.fetch),
-    print: (line) => {
-      const code = /Enter the code (\S+)/.exec(line)?.[1];
-      if (code) setTimeout(() => identity.approveDeviceCode(code), 50);
-    },
-  });
+  await consentAgain(settings, product.local);
   expect(await signIn()).toBe('signedIn');
   expect((await create()).status).toBe(201);
 });

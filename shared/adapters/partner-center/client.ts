@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { ReferralQuery } from '../../contract/referral-query';
 import type { Referral, ReferralCreateRequest, ReferralList } from '../../contract/schema';
 import { PartnerCenterError, partnerCenterFailure, type AttemptFailure } from './errors';
 import {
@@ -77,22 +78,11 @@ export interface CallOptions {
 const NOT_SENT =
   /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|CERT_|UNABLE_TO_VERIFY|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_CERT)/;
 
-export interface ReferralFilter {
-  engagementId?: string;
-  status?: string;
-  substatus?: string;
-  qualification?: string;
-  direction?: string;
-  type?: string;
-  /** `customerProfile/address/country`, one of the documented filters. */
-  country?: string;
-  /** `updatedDateTime ge <date-time>` (the 2019 page's updatedDateTime filter). */
-  updatedSince?: string;
-  /** `team/any(t:t/email eq '...')`, as the 2020 page's example writes it. */
-  teamEmail?: string;
-  orderBy?: `${'createdDateTime' | 'updatedDateTime'} ${'asc' | 'desc'}`;
-  top?: number;
-}
+/**
+ * What Partner Center filters itself: the documented `$filter` properties (the query's other
+ * fields are the gateway's to apply), `$orderby` and `$top`.
+ */
+export type ReferralFilter = Omit<ReferralQuery, 'externalReferenceId'>;
 
 /** One page of a list, and the service's skip token for the next one. */
 export interface ReferralPage {

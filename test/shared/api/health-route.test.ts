@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
-import { createServices, tokenCachePlugin } from '../../../functions/services';
-import { runConsent } from '../../../shared/adapters/partner-center/consent';
+import { createServices } from '../../../functions/services';
 import { fetchNetworkModule } from '../../../shared/adapters/partner-center/msal-network';
+import { consentAgain } from '../../support/consent';
 import { independentSeedRequest } from '../../support/seed';
 import { healthRoute } from '../../../shared/api/health-route';
 import { ROUTES } from '../../../shared/api/route-table';
@@ -112,18 +112,7 @@ describe("the integration user's sign-in", () => {
 
     // The documented renewal: npm run consent, as the operator, into the app's token cache.
     const settings = own.services.settings;
-    await runConsent({
-      clientId: settings.PARTNER_CENTER_CLIENT_ID,
-      tenantId: settings.PARTNER_CENTER_TENANT_ID,
-      authorityHost: settings.PARTNER_CENTER_AUTHORITY_HOST,
-      scopes: [settings.PARTNER_CENTER_SCOPE],
-      cachePlugin: tokenCachePlugin(settings),
-      networkClient: fetchNetworkModule(gateway.local.fetch),
-      print: (line) => {
-        const code = /Enter the code (\S+)/.exec(line)?.[1];
-        if (code) setTimeout(() => identity.approveDeviceCode(code), 50);
-      },
-    });
+    await consentAgain(settings, gateway.local);
     expect((await own.health()).body).toMatchObject({
       checks: { partnerCenterSignIn: { status: 'ok', state: 'signedIn' } },
     });
