@@ -154,6 +154,17 @@ const retryAfter = {
 
 const location = { Location: { type: 'string', description: 'Where to poll the operation.' } };
 
+const idempotencyKeyParameter = (description: string, extra: Record<string, unknown> = {}) => ({
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  type: 'string',
+  maxLength: 255,
+  'x-ms-summary': 'Idempotency Key',
+  ...extra,
+  description,
+});
+
 const queryParameter = (
   name: string,
   summary: string,
@@ -181,17 +192,10 @@ const changeHeaders = [
     description:
       "The referral's eTag as you read it: the change is refused (412) if the referral changed since. Without it, the change applies to the referral as it is now.",
   },
-  {
-    name: 'Idempotency-Key',
-    in: 'header',
-    required: false,
-    type: 'string',
-    maxLength: 255,
-    'x-ms-summary': 'Idempotency Key',
-    'x-ms-visibility': 'advanced',
-    description:
-      'One value per logical change (e.g. the flow run id): repeats with it answer the first outcome instead of changing again.',
-  },
+  idempotencyKeyParameter(
+    'One value per logical change (e.g. the flow run id): repeats with it answer the first outcome instead of changing again.',
+    { 'x-ms-visibility': 'advanced' },
+  ),
 ];
 
 const changeResponses = {
@@ -321,16 +325,9 @@ const OPERATIONS: Record<RouteName, Record<string, unknown> | null> = {
     description:
       'Creates a Partner Center referral. An Independent referral answers 201 with it. A Shared referral creates your referral and then a connected one for Microsoft on the same engagement: it answers 202 and the connector follows Location until the operation answers 201 with both. The same Idempotency-Key never creates twice.',
     parameters: [
-      {
-        name: 'Idempotency-Key',
-        in: 'header',
-        required: false,
-        type: 'string',
-        maxLength: 255,
-        'x-ms-summary': 'Idempotency Key',
-        description:
-          'One value per logical referral (a GUID, e.g. the flow run id). Repeats with it answer the first outcome instead of creating again.',
-      },
+      idempotencyKeyParameter(
+        'One value per logical referral (a GUID, e.g. the flow run id). Repeats with it answer the first outcome instead of creating again.',
+      ),
       {
         name: 'Prefer',
         in: 'header',
