@@ -111,10 +111,18 @@ export class SandboxWebhooks {
     this.send(event);
   }
 
-  /** Sends an event exactly as it was (Partner Center's retries send the same body). */
-  send(event: Record<string, unknown>, correlationId?: string): EventDelivery | undefined {
+  /**
+   * Sends an event exactly as it was (Partner Center's retries send the same body) if the
+   * registration lists it; a validation's test event (`always`) goes whatever it lists.
+   */
+  send(
+    event: Record<string, unknown>,
+    options: { correlationId?: string; always?: boolean } = {},
+  ): EventDelivery | undefined {
+    const { correlationId, always } = options;
     const registration = this.registration;
-    if (!registration?.WebhookEvents.includes(String(event.EventName))) return undefined;
+    if (!registration) return undefined;
+    if (!always && !registration.WebhookEvents.includes(String(event.EventName))) return undefined;
     const delivery: EventDelivery = {
       event,
       url: registration.WebhookUrl,
@@ -227,7 +235,6 @@ export class SandboxWebhooks {
       }
       this.validationTimes.push(now);
       const correlationId = randomUUID();
-      const registration = this.registration;
       const event = {
         EventName: 'test-created',
         ResourceUri: `https://api.partnercenter.microsoft.com/webhooks/v1/registration/validationEvents/${correlationId}`,
@@ -235,19 +242,8 @@ export class SandboxWebhooks {
         AuditUri: null,
         ResourceChangeUtcDate: new Date().toISOString(),
       };
-      // A test event goes to the registered URL whatever events the registration lists.
-      const delivery = this.send(event, correlationId) ?? {
-        event,
-        url: registration.WebhookUrl,
-        attempts: 0,
-        state: 'pending' as const,
-        correlationId,
-      };
-      if (delivery.attempts === 0) {
-        this.deliveries.push(delivery);
-        void this.attempt(delivery, registration.signatureTokenToMsSignatureHeader === true);
-      }
-      this.validations.set(correlationId, delivery);
+      const delivery = this.send(event, { correlationId, always: true });
+      if (delivery) this.validations.set(correlationId, delivery);
       return sendJson(res, 200, { correlationId });
     }
     const validation = /^GET \/webhooks\/v1\/registration\/validationEvents\/([\w-]+)$/.exec(route);
