@@ -222,7 +222,7 @@ export function gatewayOn(
     listReferrals: (query = {}, headers = {}) =>
       get(ROUTES.listReferrals, listReferralsRoute(), 'referrals', {}, query, headers),
     updateReferral: (id, patch, headers = {}) =>
-      send(ROUTES.updateReferral, updateReferralRoute(), `referrals/${id}`, id, patch, {
+      send(ROUTES.updateReferral, updateReferralRoute(), `referrals/${id}`, { id }, patch, {
         'content-type': 'application/json',
         ...headers,
       }),
@@ -231,7 +231,7 @@ export function gatewayOn(
         ROUTES[ACTION_ROUTES[action]],
         referralActionRoute(action),
         `referrals/${id}/${ACTION_ROUTES[action] === 'registerDeal' ? 'registrations' : action}`,
-        id,
+        { id },
         body,
         body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       ),
@@ -251,51 +251,36 @@ export function gatewayOn(
         () => gateway.services,
       ),
     subscribe: (body, headers = {}) =>
-      invoke(
-        ROUTES.createSubscription,
-        createSubscriptionRoute(),
-        new HttpRequest({
-          method: 'POST',
-          url: 'https://gateway.local/api/subscriptions',
-          headers: { 'content-type': 'application/json', ...headers },
-          body: { string: JSON.stringify(body) },
-        }),
-        logs,
-        () => gateway.services,
-      ),
+      send(ROUTES.createSubscription, createSubscriptionRoute(), 'subscriptions', {}, body, {
+        'content-type': 'application/json',
+        ...headers,
+      }),
     getSubscription: (id, headers = {}) =>
-      invoke(
+      get(
         ROUTES.getSubscription,
         getSubscriptionRoute(),
-        new HttpRequest({
-          method: 'GET',
-          url: `https://gateway.local/api/subscriptions/${id}`,
-          params: { subscriptionId: id },
-          headers,
-        }),
-        logs,
-        () => gateway.services,
+        `subscriptions/${id}`,
+        { subscriptionId: id },
+        {},
+        headers,
       ),
     deleteSubscription: (id, headers = {}) =>
-      invoke(
+      send(
         ROUTES.deleteSubscription,
         deleteSubscriptionRoute(),
-        new HttpRequest({
-          method: 'DELETE',
-          url: `https://gateway.local/api/subscriptions/${id}`,
-          params: { subscriptionId: id },
-          headers,
-        }),
-        logs,
-        () => gateway.services,
+        `subscriptions/${id}`,
+        { subscriptionId: id },
+        undefined,
+        headers,
       ),
     stop: async () => undefined,
   };
+  /** A request with a JSON body (or none), by the route's own method. */
   const send = (
     route: NamedRoute,
     handler: GatewayHandler,
     path: string,
-    id: string,
+    params: Record<string, string>,
     body: unknown,
     headers: Record<string, string>,
   ) =>
@@ -305,7 +290,7 @@ export function gatewayOn(
       new HttpRequest({
         method: route.method,
         url: `https://gateway.local/api/${path}`,
-        params: { id },
+        params,
         headers,
         ...(body === undefined ? {} : { body: { string: JSON.stringify(body) } }),
       }),
