@@ -23,6 +23,7 @@ import { IdempotencyStore } from '../shared/adapters/storage/idempotency-store';
 import { KeyRing } from '../shared/adapters/storage/sealed-text';
 import { tableClient } from '../shared/adapters/storage/tables';
 import { TableTokenCachePlugin } from '../shared/adapters/storage/token-cache-plugin';
+import { PendingWrites } from '../shared/application/after-answer';
 import type { IdempotencyPolicy } from '../shared/application/create-referral';
 import type { Services } from '../shared/application/services';
 import { loadSettings, type Settings } from '../shared/config';
@@ -106,6 +107,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     tokens,
     idempotency: new IdempotencyStore(tableClient(settings, settings.IDEMPOTENCY_TABLE)),
     idempotencyPolicy: idempotencyPolicyFrom(settings),
+    afterAnswer: new PendingWrites(),
     stepRetry: {
       maxAttempts: settings.SHARED_STEP_MAX_ATTEMPTS,
       firstDelayMs: settings.SHARED_STEP_RETRY_MS,

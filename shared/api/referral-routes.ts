@@ -35,8 +35,15 @@ export type OrchestrationsFor = (context: InvocationContext) => Orchestrations;
 export function createReferralRoute(orchestrationsFor: OrchestrationsFor): GatewayHandler {
   return async (request, { correlationId, log, context, caller, services, link }) => {
     const body = await readJsonBody(request);
-    const { settings, partnerCenter, idempotency, idempotencyPolicy, engagements, stepRetry } =
-      services();
+    const {
+      settings,
+      partnerCenter,
+      idempotency,
+      idempotencyPolicy,
+      engagements,
+      stepRetry,
+      afterAnswer,
+    } = services();
     const validated = validateReferralCreateRequest(body, settings.REFERRAL_POLICY);
     if (!validated.ok) throw new Failure('invalidRequest', validated.error.error);
     const storedChars = JSON.stringify(validated.value).length;
@@ -88,7 +95,14 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
       return answer;
     }
     const outcome = await createReferralOnce(
-      { partnerCenter, idempotency, owners: engagements, policy: idempotencyPolicy, log },
+      {
+        partnerCenter,
+        idempotency,
+        owners: engagements,
+        policy: idempotencyPolicy,
+        log,
+        afterAnswer,
+      },
       { referral: validated.value, key, ...callerRecord(caller), correlationId },
     );
     const answer = createAnswer(outcome, correlationId, link, log, key?.source ?? 'none');
@@ -157,9 +171,16 @@ export function followCreateRoute(): GatewayHandler {
 
 export function getReferralRoute(): GatewayHandler {
   return async (request, { correlationId, log, services, link, caller }) => {
-    const { partnerCenter, engagements } = services();
+    const { partnerCenter, engagements, afterAnswer } = services();
     const referral = await readReferral(
-      { partnerCenter, engagements, log, correlationId, viewer: viewerOf(caller) },
+      {
+        partnerCenter,
+        engagements,
+        log,
+        correlationId,
+        viewer: viewerOf(caller),
+        settled: (id) => afterAnswer.settled(id),
+      },
       request.params.id ?? '',
     );
     return jsonResponse(200, withGatewayLinks(referral, link), correlationId);

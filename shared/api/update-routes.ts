@@ -45,14 +45,21 @@ async function applyUpdate(
   action: ReferralAction | 'update',
 ) {
   const { correlationId, log, caller, services, link } = scope;
-  const { partnerCenter, engagements, idempotency, idempotencyPolicy } = services();
+  const { partnerCenter, engagements, idempotency, idempotencyPolicy, afterAnswer } = services();
   const ifMatch = ifMatchOf(request);
   const key = idempotencyKeyHeader(request.headers.get(IDEMPOTENCY_KEY_HEADER));
   if (forwarded.length > 0) {
     log.info('referral.unknownPropertiesForwarded', { properties: forwarded.join(', ') });
   }
   const { referral, replayed } = await updateReferralOnce(
-    { partnerCenter, engagements, idempotency, policy: idempotencyPolicy, log },
+    {
+      partnerCenter,
+      engagements,
+      idempotency,
+      policy: idempotencyPolicy,
+      log,
+      settled: (id) => afterAnswer.settled(id),
+    },
     {
       referralId: request.params.id ?? '',
       operations,

@@ -17,6 +17,7 @@ import { attemptLogger } from '../adapters/partner-center/attempt-log';
 import type { CallOptions } from '../adapters/partner-center/client';
 import type { Referral, ReferralCreateRequest } from '../contract/schema';
 import type { IdempotencyRecord, IdempotencyStore } from '../adapters/storage/idempotency-store';
+import { awaitWrites, type AfterAnswer } from './after-answer';
 import { keyReused, type IdempotencyKey } from './idempotency-key';
 import { findCreated, sendSettled, type ReferralLister } from './reconcile';
 
@@ -57,6 +58,8 @@ export interface CreateReferralDeps {
   idempotency: IdempotencyStore;
   policy: IdempotencyPolicy;
   log: Logger;
+  /** The writes after a new referral, done after the answer (default: before it). */
+  afterAnswer?: AfterAnswer;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -111,6 +114,8 @@ interface CreateContext {
   correlationId: string;
   keySource: IdempotencyKey['source'];
 }
+
+const afterAnswerOf = (ctx: CreateContext) => ctx.deps.afterAnswer ?? awaitWrites;
 
 /** The creator may read it back; a failure here costs that, never the referral. */
 async function recordOwner(ctx: CreateContext, referral: Referral, claim?: string): Promise<void> {
@@ -208,8 +213,14 @@ async function createUnder(
       log.error('idempotency.outcomeNotRecorded', { referralId: referral.id });
     }
   };
-  // Two independent writes: side by side, so the answer waits for one round trip, not two.
-  await Promise.all([recordOwner(ctx, referral, record.token), recordOutcome()]);
+  // Two independent writes, side by side and after the answer (see after-answer.ts): the
+  // reservation already protects the referral, so the caller waits for no further round trip.
+  await afterAnswerOf(ctx).defer(
+    referral.id,
+    async () => {
+      await Promise.all([recordOwner(ctx, referral, record.token), recordOutcome()]);
+    },
+  );
   return { kind: 'created', status: 201, referral, replayed: false };
 }
 
@@ -277,7 +288,7 @@ export async function createReferralOnce(
 
   if (!call.key) {
     const { referral } = await send(ctx, call.referral, randomUUID());
-    await recordOwner(ctx, referral);
+    await afterAnswerOf(ctx).defer(referral.id, () => recordOwner(ctx, referral));
     return { kind: 'created', status: 201, referral, replayed: false };
   }
 

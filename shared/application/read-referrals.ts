@@ -16,6 +16,8 @@ export interface ReadDeps {
   correlationId: string;
   /** Who reads: `Referrals.Read` sees what it created, `Referrals.Read.All` everything. */
   viewer: Viewer;
+  /** Waits for this instance's writes still running for the referral (its creator reads it back). */
+  settled?: (referralId: string) => Promise<void>;
 }
 
 const referralNotFound = () =>
@@ -40,6 +42,7 @@ export function notAGuid(code: string, target: string, what: string): Failure {
 
 export async function readReferral(deps: ReadDeps, id: string): Promise<Referral> {
   if (!isGuid(id)) throw notAGuid('invalidReferralId', 'id', 'referral id');
+  await deps.settled?.(id);
   // Another caller's referral is answered as no referral at all: its existence is not told.
   if (!deps.viewer.seesAll && !mayRead(deps.viewer, (await deps.engagements.ownerOf(id))?.caller)) {
     throw referralNotFound();

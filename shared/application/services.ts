@@ -12,6 +12,7 @@ import type { EngagementStore } from '../adapters/storage/engagement-store';
 import type { IdempotencyStore } from '../adapters/storage/idempotency-store';
 import type { SubscriptionStore } from '../adapters/storage/subscription-store';
 import type { Settings } from '../config';
+import type { PendingWrites } from './after-answer';
 import type { IdempotencyPolicy } from './create-referral';
 import type { StepRetryPolicy } from './shared-referral/flow';
 
@@ -21,6 +22,8 @@ export interface Services {
   tokens: PartnerCenterTokenProvider;
   idempotency: IdempotencyStore;
   idempotencyPolicy: IdempotencyPolicy;
+  /** This instance's writes still running after their answer (waited for on an orderly stop). */
+  afterAnswer: PendingWrites;
   /** How a shared referral's steps are tried again. */
   stepRetry: StepRetryPolicy;
   engagements: EngagementStore;

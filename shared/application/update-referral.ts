@@ -34,6 +34,7 @@ import { readReferral, type ReadDeps } from './read-referrals';
 export interface UpdateReferralDeps {
   partnerCenter: Pick<PartnerCenterClient, 'getReferral' | 'updateReferral'>;
   engagements: ReadDeps['engagements'];
+  settled?: ReadDeps['settled'];
   idempotency: IdempotencyStore;
   policy: IdempotencyPolicy;
   log: Logger;
@@ -99,6 +100,7 @@ export async function updateReferralOnce(
     log,
     correlationId: call.correlationId,
     viewer: call.viewer,
+    ...(deps.settled ? { settled: deps.settled } : {}),
   };
   // The caller's read model first: another caller's referral is not found, not refused.
   let current = await readReferral(readDeps, call.referralId);

@@ -4,11 +4,13 @@
  * caller's record answers exactly as a record that does not exist.
  */
 import { randomUUID } from 'node:crypto';
+import { EngagementStore } from '../../../shared/adapters/storage/engagement-store';
 import type { Referral } from '../../../shared/contract/schema';
 import { startLocalPartnerCenter, type LocalPartnerCenter } from '../../../local/stand-ins';
 import { entraToken, gatewayAuthSettings } from '../../support/entra-tokens';
 import { gatewayOn, type Answer, type LocalGateway } from '../../support/gateway';
 import { independentSeedRequest, seedRequest } from '../../support/seed';
+import { tableNamed } from '../../support/tables';
 
 let local: LocalPartnerCenter;
 let gateway: LocalGateway;
@@ -59,6 +61,31 @@ async function createdBy(who: keyof typeof tokens, key?: string): Promise<Referr
 }
 
 describe('a referral', () => {
+  test('is read back by its creator at once, while the writes after its answer still run', async () => {
+    const slow = gatewayOn(local, gatewayAuthSettings(local.identity));
+    // Recording the creator (after the answer) takes a while: a slow storage round trip.
+    class SlowToRecordOwner extends EngagementStore {
+      override async recordOwner(...args: Parameters<EngagementStore['recordOwner']>) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return super.recordOwner(...args);
+      }
+    }
+    slow.services.engagements = new SlowToRecordOwner(
+      tableNamed(slow.services.settings.ENGAGEMENT_TABLE),
+    );
+    const created = await slow.createReferral(independentSeedRequest(), {
+      ...as('creator'),
+      'idempotency-key': randomUUID(),
+    });
+    expect(created.status).toBe(201);
+    expect(slow.services.afterAnswer.size).toBe(1);
+
+    const read = await slow.getReferral((created.body as Referral).id, as('creator'));
+
+    expect(read.status).toBe(200);
+    expect(slow.services.afterAnswer.size).toBe(0);
+  });
+
   test.each([
     ['without an idempotency key', undefined],
     ['with one', randomUUID()],

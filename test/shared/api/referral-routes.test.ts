@@ -488,7 +488,32 @@ describe('POST /api/referrals', () => {
     expect(sandbox().referrals.size).toBe(1);
   });
 
-  test('a crash between the upstream call and the outcome write, then a retry, finds the referral instead of creating another', async () => {
+  test('a repeat that comes before the outcome is written waits for it and replays the referral', async () => {
+    const slow = gatewayOn(gateway.local, {});
+    // The writes after the answer take a while (a slow storage round trip).
+    class SlowToRecord extends IdempotencyStore {
+      override async complete(...args: Parameters<IdempotencyStore['complete']>) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return super.complete(...args);
+      }
+    }
+    slow.services.idempotency = new SlowToRecord(
+      tableNamed(slow.services.settings.IDEMPOTENCY_TABLE),
+    );
+    const key = randomUUID();
+
+    const first = await slow.createReferral(independentSeedRequest(), { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(slow.services.afterAnswer.size).toBe(1);
+    const repeat = await slow.createReferral(independentSeedRequest(), { 'idempotency-key': key });
+
+    expect(repeat.status).toBe(201);
+    expect(repeat.headers['idempotent-replayed']).toBe('true');
+    expect(repeat.body).toEqual(first.body);
+    expect(sandbox().createRequests).toBe(1);
+  });
+
+  test('an instance reclaimed after answering, before its outcome is written: a repeat finds the referral instead of creating another', async () => {
     // Short Partner Center deadline so the dead request's lease runs out within the test.
     const crashing = gatewayOn(gateway.local, {
       PARTNER_CENTER_DEADLINE_MS: '1500',
@@ -503,7 +528,8 @@ describe('POST /api/referrals', () => {
     const processGone = new Promise<never>((_, reject) => {
       killProcess = reject;
     });
-    // The first instance "dies" right after Partner Center answered: its outcome never lands.
+    // The first instance answers, then is reclaimed before its outcome is written (work after
+    // the answer is not guaranteed to finish in the Functions Node model).
     class DiesBeforeRecording extends IdempotencyStore {
       override complete(): Promise<boolean> {
         return processGone;
@@ -515,11 +541,13 @@ describe('POST /api/referrals', () => {
     );
     const key = randomUUID();
 
-    const dying = crashing.createReferral(independentSeedRequest(), { 'idempotency-key': key });
-    await waitFor(() => sandbox().referrals.size === 1);
+    const answered = await crashing.createReferral(independentSeedRequest(), {
+      'idempotency-key': key,
+    });
+    expect(answered.status).toBe(201);
     crashing.services.idempotency = healthy;
 
-    // The caller got no answer and retries: it waits out the lease, then takes over.
+    // The caller (its answer lost on the way) retries: it waits out the lease, then takes over.
     const retried = await crashing.createReferral(independentSeedRequest(), {
       'idempotency-key': key,
     });
@@ -538,7 +566,7 @@ describe('POST /api/referrals', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
 
     killProcess(new Error('process killed'));
-    await dying;
+    await crashing.services.afterAnswer.drain();
   });
 
   test('a repeat while the first is in flight gets 202 with a Location that ends in its referral', async () => {
@@ -561,6 +589,8 @@ describe('POST /api/referrals', () => {
     expect(location).toMatch(/\/api\/referrals\/requests\/[0-9a-f]{64}$/);
     const created = await first;
     expect(created.status).toBe(201);
+    // Its poller comes back after Retry-After: by then the first's outcome is written.
+    await impatient.services.afterAnswer.drain();
     const followed = await impatient.followCreate(location);
     expect(followed.status).toBe(201);
     expect(followed.body).toEqual(created.body);
@@ -615,6 +645,8 @@ describe('POST /api/referrals', () => {
       'x-correlation-id': 'corr-1',
     });
     const referral = answer.body as Referral;
+    // Written after the answer.
+    await gateway.services.afterAnswer.drain();
 
     const record = await gateway.services.idempotency.get('anonymous', key);
 
