@@ -61,22 +61,29 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   ];
   args.push(...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']));
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => (output += chunk.toString());
   await new Promise<void>((resolve, reject) => {
-    let output = '';
     const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${output}`)), 20000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.stdout?.on('data', () => {
       if (output.includes('successfully')) {
         clearTimeout(timer);
         resolve();
       }
     });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`Azurite exited with ${code}: ${output}`));
     });
   });
+  // Started: its output is drained unread from now on (kept, it would grow with every request
+  // and cost this process more the longer it runs).
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.removeAllListeners('data');
+    stream?.resume();
+  }
   const tableEndpoint = `http://127.0.0.1:${port}/${DEVSTORE_ACCOUNT}`;
   return {
     pid: child.pid,

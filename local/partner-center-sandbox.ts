@@ -187,6 +187,8 @@ export class PartnerCenterSandbox {
   private clockOffsetMs = 0;
   /** When each referral shows in lists (after `listDelayMs`). */
   private readonly listedFrom = new Map<string, number>();
+  /** Incoming referrals sent as Microsoft, the only ones that can expire (checked per request). */
+  private readonly incoming = new Set<string>();
   certificate = '';
   private faults: FaultRule[] = [];
   private readonly answersByRequestId = new Map<string, StoredAnswer>();
@@ -306,6 +308,7 @@ export class PartnerCenterSandbox {
     this.history.clear();
     this.answersByRequestId.clear();
     this.listedFrom.clear();
+    this.incoming.clear();
     this.createRequests = 0;
     this.createRequestIds = [];
     this.requestsByMethod = {};
@@ -709,11 +712,16 @@ export class PartnerCenterSandbox {
    */
   private expireUnanswered(): void {
     const now = this.now().getTime();
-    for (const referral of this.referrals.values()) {
-      const expires = Date.parse(String(referral.expirationDateTime));
-      if (referral.direction !== 'Incoming' || referral.status !== 'New' || !(expires <= now)) {
+    // Only Microsoft's referrals: walking every referral on every request would make the
+    // sandbox slower the more it holds, and skew any measurement taken after many creates.
+    for (const id of this.incoming) {
+      const referral = this.referrals.get(id);
+      if (!referral || referral.status !== 'New') {
+        this.incoming.delete(id);
         continue;
       }
+      const expires = Date.parse(String(referral.expirationDateTime));
+      if (!(expires <= now)) continue;
       const expired: SandboxReferral = {
         ...referral,
         status: 'Closed',
@@ -788,6 +796,7 @@ export class PartnerCenterSandbox {
       links: this.links(id, engagementId),
     };
     this.referrals.set(id, referral);
+    this.incoming.add(id);
     this.listedFrom.set(id, Date.now() + this.listDelayMs);
     this.webhooks.emit(
       this.isRelated(referral) ? 'related-referral-created' : 'referral-created',
