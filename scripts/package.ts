@@ -6,6 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { appBundle } from './bundle';
 
 const ROOT = resolve(__dirname, '..');
 export const PACKAGE_DIR = join(ROOT, 'dist', 'package');
@@ -13,19 +14,7 @@ export const PACKAGE_DIR = join(ROOT, 'dist', 'package');
 export async function buildPackage(outDir = PACKAGE_DIR): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, 'functions', 'index.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    sourcemap: false,
-    // Provided by the Functions Node.js worker at run time.
-    external: ['@azure/functions-core'],
-    logLevel: 'warning',
-    outfile: join(outDir, 'app.js'),
-  });
+  await build(appBundle(join(outDir, 'app.js'), false));
   copyFileSync(join(ROOT, 'host.json'), join(outDir, 'host.json'));
   const project = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     name: string;

@@ -2,7 +2,7 @@
  * The gateway's settings, read from the environment (app settings in Azure, local.settings.json
  * locally). Every problem is reported at once, naming the setting; values are never echoed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PolicySettingSchema } from './contract/policy';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });

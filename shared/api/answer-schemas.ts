@@ -4,7 +4,7 @@
  * tests parse real answers with them, so the description cannot drift from what is sent. The
  * answers' TypeScript types are inferred from the same schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   EngagementMappingSchema,
   EngagementSchema,

@@ -215,12 +215,9 @@ async function createUnder(
   };
   // Two independent writes, side by side and after the answer (see after-answer.ts): the
   // reservation already protects the referral, so the caller waits for no further round trip.
-  await afterAnswerOf(ctx).defer(
-    referral.id,
-    async () => {
-      await Promise.all([recordOwner(ctx, referral, record.token), recordOutcome()]);
-    },
-  );
+  await afterAnswerOf(ctx).defer(referral.id, async () => {
+    await Promise.all([recordOwner(ctx, referral, record.token), recordOutcome()]);
+  });
   return { kind: 'created', status: 201, referral, replayed: false };
 }
 

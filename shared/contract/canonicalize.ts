@@ -7,7 +7,7 @@
  * name is reported with the suggestion; a plausible new name is kept as sent and listed in
  * `forwarded`. Duplicate and dangerous names are reported, each with its path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorDetail } from './errors';
 import { formatJsonPath, type PathSegment } from './json-path';
 import { contractMeta } from './schema';

@@ -3,7 +3,7 @@
  * engagement, the partner's (step 1) and the connected one for Microsoft (step 2). The role names
  * both the referral and the step that creates it, everywhere (activities, progress, table rows).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReferralSchema, TargetSchema } from './schema';
 
 export const REFERRAL_ROLES = ['partner', 'microsoft'] as const;

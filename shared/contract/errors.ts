@@ -4,7 +4,7 @@
  * flow can branch on `error.code` for both. Failures name a kind, never an HTTP status: the edge
  * alone decides how each kind is answered.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 const text = (description: string) => z.string().describe(description);
 
 export const ErrorEnvelopeSchema = z

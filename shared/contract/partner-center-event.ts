@@ -4,7 +4,7 @@
  * delivered again is the same event: its id is derived from what it says, so a repeat is
  * recognised however often Partner Center sends it (up to ten attempts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { guidNamedBy, isGuid } from './guid';
 
 export const REFERRAL_EVENTS = [

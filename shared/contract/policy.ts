@@ -3,7 +3,7 @@
  * document. Named as policy in every error they cause, configurable (REFERRAL_POLICY, JSON), with
  * defaults that no published example comes near.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What Microsoft's co-sell tools require before a referral is shared with Microsoft. */
 export const CO_SELL_CHECKS = [

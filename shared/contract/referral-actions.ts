@@ -3,7 +3,7 @@
  * JSON Patch: close as Won or Lost, accept or decline a referral sent to the partner, register a
  * deal. Each becomes a patch under the hood and goes through the same checks as any update.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalize, isPlainObject } from './canonicalize';
 import type { ErrorDetail } from './errors';
 import { DEFAULT_POLICY, type ReferralPolicy } from './policy';

@@ -5,7 +5,7 @@
  * rule), every value validated by the contract's schema for that place, and the result checked by
  * the status table against the referral's current state. Pure; no I/O.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalize, isPlainObject, unwrap } from './canonicalize';
 import type { ErrorDetail, ErrorEnvelope } from './errors';
 import { formatJsonPath, type PathSegment } from './json-path';

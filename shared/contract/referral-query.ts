@@ -6,7 +6,7 @@
  * fetch) and is bound to the query it belongs to.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorDetail, ErrorEnvelope } from './errors';
 import { isGuid } from './guid';
 import { ISO_COUNTRY_CODES } from './iso-codes';

@@ -17,7 +17,7 @@
  * Friendly spellings (PascalCase, aliases, enum case) are handled before these schemas by
  * `canonicalize.ts`, which reads the `aliases`, `normalize` and `knownValues` metadata here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ISO_COUNTRY_CODES, ISO_CURRENCY_CODES } from './iso-codes';
 import { DEFAULT_POLICY, type ReferralPolicy } from './policy';
 import { REFERRAL_STATUSES, REFERRAL_SUBSTATUSES } from './status-rules';

@@ -3,7 +3,7 @@
  * callback URL, the events, an optional filter. A notification carries the event's id (so a
  * receiver can drop a repeat) and the referral as Partner Center has it, not a URI to read.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isGuid } from './guid';
 import { REFERRAL_EVENTS } from './partner-center-event';
 import { DIRECTIONS, ReferralSchema, ReferralTypeSchema } from './schema';

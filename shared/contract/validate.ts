@@ -2,7 +2,7 @@
  * Validates a referral create request: friendly spellings are made canonical, then every
  * problem is collected (not just the first) and reported with its JSON path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorEnvelope, type ErrorDetail, type ErrorEnvelope } from './errors';
 import { canonicalize, isPlainObject } from './canonicalize';
 import { formatJsonPath } from './json-path';
