@@ -35,8 +35,13 @@ export default tseslint.config(
     },
   },
   {
-    // The local host's fixture apps are CommonJS, as compiled function apps are.
-    files: ['test/local/host/fixtures/**/*.js', 'local/bench/hello-app/**/*.js'],
+    // CommonJS: the local host's fixture apps (as compiled function apps are), and the module the
+    // bundle takes in place of a dependency.
+    files: [
+      'test/local/host/fixtures/**/*.js',
+      'local/bench/hello-app/**/*.js',
+      'scripts/bundle/**/*.js',
+    ],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -18,7 +18,7 @@ const validatorIsUrlOnly: Plugin = {
   name: 'validator-is-url-only',
   setup(builder) {
     builder.onResolve({ filter: /^validator$/ }, () => ({
-      path: join(ROOT, 'scripts', 'bundle', 'validator-is-url.cjs'),
+      path: join(ROOT, 'scripts', 'bundle', 'validator-is-url.js'),
     }));
   },
 };
