@@ -22,6 +22,11 @@ import { ISO_COUNTRY_CODES, ISO_CURRENCY_CODES } from './iso-codes';
 import { DEFAULT_POLICY, type ReferralPolicy } from './policy';
 import { REFERRAL_STATUSES, REFERRAL_SUBSTATUSES } from './status-rules';
 
+// Without zod's code generation: it compiled each object schema on its first parse, which cost a
+// cold instance's first request several milliseconds, and measured no faster afterwards
+// (docs/performance.md).
+z.config({ jitless: true });
+
 /** Metadata read by the canonicalizer and the connector's generator. */
 export interface ContractMeta {
   /** Extra accepted property names (compared case-insensitively) → canonical name. */
