@@ -21,7 +21,7 @@ import type { Logger } from '../logging';
 import type { CreateRunning } from './answer-schemas';
 import type { GatewayHandler } from './handler';
 import { readJsonBody } from './json-body';
-import { followOperation } from './operation-routes';
+import { followOperation, operationResponse, preferredWaitMs } from './operation-routes';
 import { createRequestPath, referralPath, withGatewayLinks, type Linker } from './links';
 import { HttpFailure, jsonResponse } from './responses';
 
@@ -79,13 +79,24 @@ export function createReferralRoute(orchestrationsFor: OrchestrationsFor): Gatew
         acceptedAt: new Date(),
         retry: stepRetry,
       });
-      const answer = await followOperation(
-        { orchestrations, failures: engagements, log },
-        operationId,
-        request.headers.get('prefer'),
-        correlationId,
-        link,
-      );
+      const prefer = request.headers.get('prefer');
+      // Just started, with no wait asked for: it is running, and reading it back would only
+      // say so (one round trip to the Durable extension saved).
+      const answer =
+        joined || preferredWaitMs(prefer) > 0
+          ? await followOperation(
+              { orchestrations, failures: engagements, log },
+              operationId,
+              prefer,
+              correlationId,
+              link,
+            )
+          : operationResponse(
+              operationId,
+              { state: 'running', operationId, progress: undefined },
+              correlationId,
+              link,
+            );
       answer.headers = {
         ...answer.headers,
         ...forwardedHeader,

@@ -160,25 +160,9 @@ export class EngagementStore {
     holder: string,
     leaseMs: number,
   ): Promise<StepClaim> {
-    await ensureTable(this.table);
+    const fresh = await this.claimFreshStep(operationId, role, holder, leaseMs);
+    if (fresh) return fresh;
     const keys = claimKeys(operationId, role);
-    const fresh: StepClaimEntity = {
-      ...keys,
-      holder,
-      leaseMs,
-      firstClaimedAt: this.now().toISOString(),
-    };
-    try {
-      await this.table.createEntity(fresh);
-      return {
-        held: true,
-        sentBefore: false,
-        sinceWriteMs: 0,
-        firstClaimedAt: new Date(fresh.firstClaimedAt),
-      };
-    } catch (error) {
-      if (!isStatus(error, 409)) throw error;
-    }
     const found = await entityWithAge<StepClaimEntity>(this.table, keys);
     if (!found) return this.claimStep(operationId, role, holder, leaseMs);
     const existing = found.entity;
@@ -199,6 +183,37 @@ export class EngagementStore {
       sentBefore: true,
       sinceWriteMs,
       firstClaimedAt: new Date(existing.firstClaimedAt),
+    };
+  }
+
+  /**
+   * Claims a step no run has claimed before (one insert); undefined when one has. The claim row
+   * stays once written, so a step claimed this way was never sent, let alone finished.
+   */
+  async claimFreshStep(
+    operationId: string,
+    role: ReferralRole,
+    holder: string,
+    leaseMs: number,
+  ): Promise<StepClaim | undefined> {
+    await ensureTable(this.table);
+    const fresh: StepClaimEntity = {
+      ...claimKeys(operationId, role),
+      holder,
+      leaseMs,
+      firstClaimedAt: this.now().toISOString(),
+    };
+    try {
+      await this.table.createEntity(fresh);
+    } catch (error) {
+      if (isStatus(error, 409)) return undefined;
+      throw error;
+    }
+    return {
+      held: true,
+      sentBefore: false,
+      sinceWriteMs: 0,
+      firstClaimedAt: new Date(fresh.firstClaimedAt),
     };
   }
 
@@ -227,7 +242,12 @@ export class EngagementStore {
     return text === undefined ? undefined : (JSON.parse(text) as Referral);
   }
 
-  /** Records a finished step: the mapping first (one transaction), then the step row. */
+  /**
+   * Records a finished step: the mapping (one transaction) and the referral's creator side by
+   * side, then the step row, last. Two round trips, and no read: the partner's step always
+   * comes first (Microsoft's needs its engagement), so it writes the engagement's creation time
+   * and Microsoft's merges over it.
+   */
   async recordStep(step: StepRecord): Promise<void> {
     await ensureTable(this.table);
     const { referral, role, operationId } = step;
@@ -237,17 +257,13 @@ export class EngagementStore {
       throw new Error('Partner Center returned a referral without an engagementId');
     const at = this.now().toISOString();
     const target = targetFor(referral, role);
-    const existing = await entityOrUndefined<EngagementEntity>(this.table, {
+    const summary: Omit<EngagementEntity, 'createdAt'> & { createdAt?: string } = {
       partitionKey: engagementId,
       rowKey: ENGAGEMENT_ROW,
-    });
-    const summary: EngagementEntity = {
-      partitionKey: engagementId,
-      rowKey: ENGAGEMENT_ROW,
-      state: role === 'microsoft' ? 'complete' : (existing?.state ?? 'partnerReferralCreated'),
+      state: role === 'microsoft' ? 'complete' : 'partnerReferralCreated',
       operationId,
       ...caller,
-      createdAt: existing?.createdAt ?? at,
+      ...(role === 'partner' ? { createdAt: at } : {}),
       updatedAt: at,
       ...(referral.externalReferenceId
         ? { externalReferenceId: referral.externalReferenceId }
@@ -264,8 +280,10 @@ export class EngagementStore {
     const mapping = new TableTransaction();
     mapping.upsertEntity(summary, 'Merge');
     mapping.upsertEntity(referralEntity, 'Replace');
-    await this.table.submitTransaction(mapping.actions);
-    await this.recordOwner(referral, caller, operationId);
+    await Promise.all([
+      this.table.submitTransaction(mapping.actions),
+      this.recordOwner(referral, caller, operationId),
+    ]);
 
     const stepEntity: StepEntity = {
       ...stepKeys(operationId, role),

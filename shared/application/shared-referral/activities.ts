@@ -1,8 +1,8 @@
 /**
  * The two steps of a shared referral as Durable activities, delivered at least once (a step may
- * run again after a crash, or twice at the same time). Each is idempotent on its own: it first
- * looks for its recorded result; then it claims the step, so only one run sends its create at a
- * time; a run that takes the claim over from one that may have sent finds out first (lists and
+ * run again after a crash, or twice at the same time). Each is idempotent on its own: it claims
+ * the step, so only one run sends its create at a time (a step claimed before is first looked up
+ * for its recorded result); a run that takes the claim over from one that may have sent finds out first (lists and
  * adopts, see reconcile.ts) and sends only when nothing was made; an unknown outcome is resolved
  * the same way. The `request-id` is derived from the operation and the step. Partner Center's
  * failures are returned as data with whether trying again can help; the orchestrator decides.
@@ -145,18 +145,27 @@ export async function runStep(
   step: SharedStep,
   input: StepInput,
 ): Promise<StepOutcome> {
-  const recorded = await deps.engagements.findStep(input.operationId, step);
-  if (recorded) {
-    deps.log.info('sharedReferral.stepAlreadyDone', { referralId: recorded.id, outcome: step });
-    return { ok: true, referral: recorded };
-  }
   let request = input.referral;
   if (step === 'microsoft') {
     if (!input.engagementId) throw new Error('step 2 needs the engagement id of step 1');
     request = microsoftReferralRequest(input.referral, input.engagementId);
   }
   const holder = randomUUID();
-  const claimed = await claimOrWait(deps, step, input, holder);
+  // The first run of a step claims it in one round trip: unclaimed, it cannot have been done.
+  const fresh = await deps.engagements.claimFreshStep(
+    input.operationId,
+    step,
+    holder,
+    deps.policy.leaseMs,
+  );
+  if (!fresh) {
+    const recorded = await deps.engagements.findStep(input.operationId, step);
+    if (recorded) {
+      deps.log.info('sharedReferral.stepAlreadyDone', { referralId: recorded.id, outcome: step });
+      return { ok: true, referral: recorded };
+    }
+  }
+  const claimed = fresh ? { claim: fresh } : await claimOrWait(deps, step, input, holder);
   if (claimed.done) {
     deps.log.info('sharedReferral.stepAlreadyDone', {
       referralId: claimed.done.id,
