@@ -34,6 +34,8 @@ export interface HostProcess {
   stop(): Promise<void>;
   /** The process killed at once, with no chance to finish anything. */
   kill(): Promise<void>;
+  /** The host's memory (after a full collection when started with --expose-gc). */
+  memory(): Promise<NodeJS.MemoryUsage>;
 }
 
 const MAIN = join(__dirname, 'main.ts');
@@ -108,5 +110,15 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     child,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
+    memory: () =>
+      new Promise<NodeJS.MemoryUsage>((resolve) => {
+        const answer = (message: { event?: string; usage?: NodeJS.MemoryUsage }) => {
+          if (message.event !== 'memory' || !message.usage) return;
+          child.off('message', answer);
+          resolve(message.usage);
+        };
+        child.on('message', answer);
+        child.send({ event: 'memory' });
+      }),
   };
 }
