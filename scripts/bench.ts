@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     results.memory = await memory(bench);
     results.tokens = await tokenRequests(bench);
 
-    const runs = args.quick ? 3 : 5;
+    const runs = args.quick ? 3 : 9;
     progress(
       `cold start: process start to first success, ${runs} runs each (gateway, hello world)`,
     );
@@ -229,14 +229,18 @@ async function storageRoundTrip(azurite: RunningAzurite, count: number) {
     await table.createEntity({ partitionKey: randomUUID(), rowKey: 'referral', request });
     times.push(performance.now() - began);
   }
-  // Its CPU in the caller, back to back: the SDK and one HTTP exchange on loopback.
+  // Back to back, for comparison, and its CPU in the caller: the SDK and one HTTP exchange.
+  const backToBack: number[] = [];
   const cpuBefore = process.cpuUsage();
   for (let i = 0; i < count; i++) {
+    const began = performance.now();
     await table.createEntity({ partitionKey: randomUUID(), rowKey: 'referral', request });
+    backToBack.push(performance.now() - began);
   }
   const cpu = process.cpuUsage(cpuBefore);
   return {
     p50Ms: round1(median(times)),
+    backToBackP50Ms: round1(median(backToBack)),
     callerCpuUs: Math.round((cpu.user + cpu.system) / count),
     count,
   };
@@ -412,9 +416,15 @@ async function moduleInit(runs: number) {
 async function sharedFlow(bench: Bench, flows: number) {
   const shared: number[] = [];
   const direct: number[] = [];
+  const timelines: FlowTimeline[] = [];
   const { product } = bench;
   for (let i = 0; i < flows; i++) {
-    shared.push((await oneSharedFlow(product)).ms);
+    bench.hostLines.lines = [];
+    const flow = await oneSharedFlow(product);
+    shared.push(flow.ms);
+    const timeline = flowTimeline(bench.hostLines.lines, flow);
+    if (timeline) timelines.push(timeline);
+    bench.hostLines.lines = undefined;
     const twoCreates = performance.now();
     for (let step = 0; step < 2; step++) {
       const response = await requireStandIns(product).fetch(bench.direct.url, {
@@ -432,21 +442,113 @@ async function sharedFlow(bench: Bench, flows: number) {
     }
     direct.push(performance.now() - twoCreates);
   }
+  const phases = Object.fromEntries(
+    (Object.keys(timelines[0] ?? {}) as (keyof FlowTimeline)[]).map((phase) => [
+      phase,
+      median(timelines.map((t) => t[phase])),
+    ]),
+  );
   return {
     sharedMs: Math.round(median(shared)),
     twoDirectCreatesMs: Math.round(median(direct)),
+    /** Medians of where a flow's time goes, from the host's log lines. */
+    phasesMs: phases as Partial<FlowTimeline>,
     flows,
   };
 }
 
+/** Where one shared flow's time went, in milliseconds (log times are whole milliseconds). */
+interface FlowTimeline {
+  /** From the POST to its 202. */
+  accepted: number;
+  /** From the start to the partner's create being sent: a Durable hop, then the step's claim. */
+  toFirstStep: number;
+  /** The two Partner Center calls. */
+  partnerCenter: number;
+  /** After each call, recording the step (the mapping and creator, then the step row). */
+  recording: number;
+  /** From the partner's step done to Microsoft's create sent: a Durable hop, then the claim. */
+  betweenSteps: number;
+  /** From Microsoft's step done to the orchestration completed: a Durable hop. */
+  toCompleted: number;
+  /** From completed to the caller's poll seeing it. */
+  toCaller: number;
+}
+
+function flowTimeline(
+  lines: string[],
+  flow: {
+    correlationId: string;
+    operationId: string;
+    startedAt: number;
+    acceptedAt: number;
+    doneAt: number;
+  },
+): FlowTimeline | undefined {
+  const events = lines.flatMap((line) => {
+    const json = line.indexOf('{');
+    if (json < 0) return [];
+    try {
+      const fields = JSON.parse(line.slice(json)) as {
+        event?: string;
+        correlationId?: string;
+        operationId?: string;
+        durationMs?: number;
+      };
+      return [
+        {
+          at: Date.parse(line.slice(0, 24)),
+          function: line.slice(26, line.indexOf(':', 26)),
+          ...fields,
+        },
+      ];
+    } catch {
+      return [];
+    }
+  });
+  const find = (event: string, fn?: string) =>
+    events.find(
+      (e) =>
+        e.event === event &&
+        (fn === undefined || e.function === fn) &&
+        (e.correlationId === flow.correlationId || e.operationId === flow.operationId),
+    );
+  const partner = find('partnerCenter.attempt', 'createPartnerReferral');
+  const partnerDone = find('sharedReferral.stepDone', 'createPartnerReferral');
+  const microsoft = find('partnerCenter.attempt', 'createMicrosoftReferral');
+  const microsoftDone = find('sharedReferral.stepDone', 'createMicrosoftReferral');
+  const started = find('sharedReferral.started');
+  const completed = find('sharedReferral.completed');
+  if (!partner || !partnerDone || !microsoft || !microsoftDone || !started || !completed) {
+    return undefined;
+  }
+  const duration = (e: { durationMs?: unknown }) => Number(e.durationMs);
+  return {
+    accepted: Math.round(flow.acceptedAt - flow.startedAt),
+    toFirstStep: partner.at - duration(partner) - started.at,
+    partnerCenter: duration(partner) + duration(microsoft),
+    recording: partnerDone.at - partner.at + (microsoftDone.at - microsoft.at),
+    betweenSteps: microsoft.at - duration(microsoft) - partnerDone.at,
+    toCompleted: completed.at - microsoftDone.at,
+    toCaller: Math.round(flow.doneAt - completed.at),
+  };
+}
+
 /** One shared referral, POST to its completed answer (polled every 20 ms). */
-async function oneSharedFlow(product: LocalProduct): Promise<{ ms: number; operationId: string }> {
+async function oneSharedFlow(product: LocalProduct) {
   const request = { ...seedExample(), externalReferenceId: `bench-${randomUUID()}` };
+  const correlationId = randomUUID();
+  const startedAt = Date.now();
   const began = performance.now();
   const accepted = await product.request('POST', '/api/referrals', {
     body: JSON.stringify(request),
-    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': randomUUID(),
+      'x-correlation-id': correlationId,
+    },
   });
+  const acceptedAt = Date.now();
   const location = accepted.headers.get('location') as string;
   for (;;) {
     const status = await product.request('GET', location);
@@ -457,6 +559,10 @@ async function oneSharedFlow(product: LocalProduct): Promise<{ ms: number; opera
   return {
     ms: performance.now() - began,
     operationId: location.slice(location.lastIndexOf('/') + 1),
+    correlationId,
+    startedAt,
+    acceptedAt,
+    doneAt: Date.now(),
   };
 }
 
@@ -573,7 +679,7 @@ function summary(r: Results): string {
   const overhead = c1.gateway.p50 - c1.direct.p50;
   rows.push([
     'Overhead at 1 client (p50), in storage round trips',
-    `round trip ${r.storage.p50Ms} ms`,
+    `round trip ${r.storage.p50Ms} ms (${r.storage.backToBackP50Ms} back to back)`,
     `${overhead} ms`,
     `${round1(overhead / r.storage.p50Ms)} round trips`,
     `<= ${round1(r.storage.p50Ms + 1)} ms`,
@@ -672,6 +778,15 @@ function summary(r: Results): string {
     `${r.sharedFlow.sharedMs} ms`,
     `${ratio(r.sharedFlow.sharedMs, r.sharedFlow.twoDirectCreatesMs)}x`,
     '<= 1.5x',
+  ]);
+  rows.push([
+    'Shared flow, where the time goes (ms, medians)',
+    '',
+    Object.entries(r.sharedFlow.phasesMs)
+      .map(([phase, ms]) => `${phase} ${ms}`)
+      .join(', '),
+    '',
+    '',
   ]);
   rows.push([
     'Storage requests: per create (before its answer); per shared flow',
