@@ -189,6 +189,8 @@ export class PartnerCenterSandbox {
   private readonly listedFrom = new Map<string, number>();
   /** Incoming referrals sent as Microsoft, the only ones that can expire (checked per request). */
   private readonly incoming = new Set<string>();
+  /** Every engagement a referral is on (a create naming one must find it). */
+  private readonly engagements = new Set<string>();
   certificate = '';
   private faults: FaultRule[] = [];
   private readonly answersByRequestId = new Map<string, StoredAnswer>();
@@ -235,14 +237,22 @@ export class PartnerCenterSandbox {
     if (!file || !existsSync(file)) return;
     const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
     for (const referral of state.referrals) {
-      this.referrals.set(referral.id, {
-        ...referral,
-        links: this.links(referral.id, referral.engagementId),
-      });
+      this.keep({ ...referral, links: this.links(referral.id, referral.engagementId) });
     }
     for (const [requestId, answer] of state.answersByRequestId) {
       this.answersByRequestId.set(requestId, answer);
     }
+  }
+
+  /**
+   * A new referral, with the indexes that keep every request's cost independent of how many
+   * referrals the sandbox holds (the bench creates tens of thousands).
+   */
+  private keep(referral: SandboxReferral): void {
+    this.referrals.set(referral.id, referral);
+    this.engagements.add(referral.engagementId);
+    if (referral.direction === 'Incoming' && referral.status === 'New')
+      this.incoming.add(referral.id);
   }
 
   /** Something may have changed: write the state soon (once for a burst of changes). */
@@ -309,6 +319,7 @@ export class PartnerCenterSandbox {
     this.answersByRequestId.clear();
     this.listedFrom.clear();
     this.incoming.clear();
+    this.engagements.clear();
     this.createRequests = 0;
     this.createRequestIds = [];
     this.requestsByMethod = {};
@@ -503,10 +514,7 @@ export class PartnerCenterSandbox {
     const request = valid.value;
 
     if (request.engagementId !== undefined && request.engagementId !== null) {
-      const joined = [...this.referrals.values()].some(
-        (r) => r.engagementId === request.engagementId,
-      );
-      if (!joined) {
+      if (!this.engagements.has(String(request.engagementId))) {
         return errorAnswer(
           404,
           'itemNotFound',
@@ -539,7 +547,7 @@ export class PartnerCenterSandbox {
       eTag: newEtag(),
       links: this.links(id, engagementId),
     };
-    this.referrals.set(id, referral);
+    this.keep(referral);
     this.listedFrom.set(id, Date.now() + this.listDelayMs);
     this.webhooks.emit('referral-created', id, now);
     this.record(referral, 'created', 'partner');
@@ -795,8 +803,7 @@ export class PartnerCenterSandbox {
       eTag: newEtag(),
       links: this.links(id, engagementId),
     };
-    this.referrals.set(id, referral);
-    this.incoming.add(id);
+    this.keep(referral);
     this.listedFrom.set(id, Date.now() + this.listDelayMs);
     this.webhooks.emit(
       this.isRelated(referral) ? 'related-referral-created' : 'referral-created',
