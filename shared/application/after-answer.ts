@@ -8,7 +8,7 @@
  * reservation without an outcome, waits out its lease and reconciles it with Partner Center's list
  * (create-referral.ts), adopting the referral instead of making another. On an orderly stop the
  * app waits for them (the app-terminate hook), and a read of a referral on the instance that
- * created it waits for that referral's writes, so its creator always reads it back.
+ * created it waits for that referral's writes, so its creator reads it back there at once.
  */
 export interface AfterAnswer {
   /** Runs the writes for a referral after the answer (or before it); never rejects. */
