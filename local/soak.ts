@@ -39,6 +39,8 @@ export interface SoakResult {
   inconsistentAnswers: number;
   /** Flow runs whose create action ended without a 2xx answer (Power Automate's view). */
   failedFlowRuns: number;
+  /** What those runs ended with: `<status> <error code>`, or `no answer`, and how often. */
+  failedRunAnswers: Record<string, number>;
   restarts: number;
   storageOutages: number;
   tokenOutages: number;
@@ -174,9 +176,16 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
   let sent = 0;
   let answered = 0;
   let failedRuns = 0;
+  const failedRunAnswers: Record<string, number> = {};
   const record = (spec: Spec, answer: HttpAnswer | undefined) => {
     if (answer) answered++;
-    if (!answer || answer.status < 200 || answer.status > 299) failedRuns++;
+    if (!answer || answer.status < 200 || answer.status > 299) {
+      failedRuns++;
+      // Enough to tell why, and nothing of the referral itself.
+      const code = (answer?.body as { error?: { code?: string } } | undefined)?.error?.code;
+      const ending = answer ? `${answer.status} ${code ?? '(no error code)'}` : 'no answer';
+      failedRunAnswers[ending] = (failedRunAnswers[ending] ?? 0) + 1;
+    }
     outcomes.get(spec)?.add(answer ? outcomeOf(spec, answer) : undefined);
   };
   const sendAndRecord = async (spec: Spec) => {
@@ -279,6 +288,7 @@ export async function runSoak(product: LocalProduct, options: SoakOptions): Prom
     missing,
     inconsistentAnswers: inconsistent,
     failedFlowRuns: failedRuns,
+    failedRunAnswers,
     restarts: happened.kill,
     storageOutages: happened.storage,
     tokenOutages: happened.token,
@@ -298,6 +308,16 @@ export function soakTable(result: SoakResult): string {
     ['Missing', result.missing],
     ['Inconsistent answers', result.inconsistentAnswers],
     ['Failed flow runs (Power Automate defaults)', result.failedFlowRuns],
+    ...(result.failedFlowRuns > 0
+      ? [
+          [
+            'What the failed runs ended with',
+            Object.entries(result.failedRunAnswers)
+              .map(([ending, count]) => `${ending}: ${count}`)
+              .join(', '),
+          ] as [string, string],
+        ]
+      : []),
     ['Host kills and restarts', result.restarts],
     ['Table Storage outages', result.storageOutages],
     ['Token endpoint outages', result.tokenOutages],

@@ -27,6 +27,8 @@ it('creates every referral exactly once and answers every request', async () => 
     missing: 0,
     inconsistentAnswers: 0,
     failedFlowRuns: 0,
+    // On a failure, what the runs ended with shows here.
+    failedRunAnswers: {},
   });
   expect(result.referralsFound).toBe(result.referralsExpected);
 });
