@@ -289,10 +289,9 @@ async function cpuPerCreate(bench: Bench) {
     Object.entries(gateway.cpuMs).map(([name, ms]) => [name, Math.round((ms * 1000) / amount)]),
   );
   const hello = await withHelloHost(bench.azurite, async (host, url) => {
-    const target = { url, headers: {} };
-    await autocannon({ url: target.url, connections: 8, amount: 200 });
+    await autocannon({ url, connections: 8, amount: 200 });
     const run = await cpuDuring({ host: host.child.pid as number }, () =>
-      autocannon({ url: target.url, connections: 8, amount }),
+      autocannon({ url, connections: 8, amount }),
     );
     return Math.round(((run.cpuMs.host ?? 0) * 1000) / amount);
   });
@@ -658,6 +657,12 @@ interface Results {
   roundTrips: Awaited<ReturnType<typeof roundTrips>>;
 }
 
+/** `name value, name value`: a measure per process, module or phase. */
+const listed = (values: Record<string, number>, unit = '') =>
+  Object.entries(values)
+    .map(([name, value]) => `${name} ${value}${unit}`)
+    .join(', ');
+
 function summary(r: Results): string {
   const header = ['Measure', 'Direct / baseline', 'Gateway', 'Ratio', 'Goal'];
   const rows: string[][] = [];
@@ -699,24 +704,8 @@ function summary(r: Results): string {
     '>= 50%',
   ]);
   const busy = r.throughput.busyPercentOfOneCore.gateway;
-  rows.push([
-    'Throughput run, busy share of one core per process',
-    '',
-    Object.entries(busy)
-      .map(([name, percent]) => `${name} ${percent}%`)
-      .join(', '),
-    '',
-    '',
-  ]);
-  rows.push([
-    'CPU per create (µs), by process',
-    '',
-    Object.entries(r.cpu.perCreateUs)
-      .map(([name, us]) => `${name} ${us}`)
-      .join(', '),
-    '',
-    '',
-  ]);
+  rows.push(['Throughput run, busy share of one core per process', '', listed(busy, '%'), '', '']);
+  rows.push(['CPU per create (µs), by process', '', listed(r.cpu.perCreateUs), '', '']);
   rows.push([
     "CPU per create, the app's own (host less hello world)",
     `hello world ${r.cpu.helloWorldHostUsPerRequest} µs/request`,
@@ -764,10 +753,7 @@ function summary(r: Results): string {
   rows.push([
     'Cold start: loading the bundle, largest costs',
     `${r.bundleLoad.ms} ms in all`,
-    Object.entries(r.bundleLoad.byModuleMs)
-      .slice(0, 6)
-      .map(([name, ms]) => `${name} ${ms}`)
-      .join(', '),
+    listed(Object.fromEntries(Object.entries(r.bundleLoad.byModuleMs).slice(0, 6))),
     '',
     '',
   ]);
@@ -781,9 +767,7 @@ function summary(r: Results): string {
   rows.push([
     'Shared flow, where the time goes (ms, medians)',
     '',
-    Object.entries(r.sharedFlow.phasesMs)
-      .map(([phase, ms]) => `${phase} ${ms}`)
-      .join(', '),
+    listed(r.sharedFlow.phasesMs as Record<string, number>),
     '',
     '',
   ]);

@@ -36,11 +36,17 @@ require(process.argv[2]);
 process.stdout.write(String(performance.now() - started));
 `;
 
-/** Milliseconds to load the bundle in a fresh process (the median of `runs`). */
-export function bundleLoadMs(bundle: string, workDir: string, runs: number): number {
+/** The loader script, written into `workDir`. */
+function loaderIn(workDir: string): string {
   mkdirSync(workDir, { recursive: true });
   const loader = join(workDir, 'load-bundle.js');
   writeFileSync(loader, LOADER);
+  return loader;
+}
+
+/** Milliseconds to load the bundle in a fresh process (the median of `runs`). */
+export function bundleLoadMs(bundle: string, workDir: string, runs: number): number {
+  const loader = loaderIn(workDir);
   const times = Array.from({ length: runs }, () =>
     Number(spawnSync(process.execPath, [loader, bundle], { encoding: 'utf8' }).stdout),
   ).sort((a, b) => a - b);
@@ -72,8 +78,7 @@ export function moduleInitMs(
   runs: number,
 ): Record<string, number> {
   const owners = modulesByLine(bundle);
-  const loader = join(workDir, 'load-bundle.js');
-  writeFileSync(loader, LOADER);
+  const loader = loaderIn(workDir);
   const totals = new Map<string, number>();
   for (let run = 0; run < runs; run++) {
     const profiles = join(workDir, `profile-${run}`);

@@ -161,7 +161,17 @@ export class EngagementStore {
     leaseMs: number,
   ): Promise<StepClaim> {
     const fresh = await this.claimFreshStep(operationId, role, holder, leaseMs);
-    if (fresh) return fresh;
+    return fresh ?? this.claimClaimedStep(operationId, role, holder, leaseMs);
+  }
+
+  /** Claims a step a run claimed before: taken over once its lease has run out. */
+  async claimClaimedStep(
+    operationId: string,
+    role: ReferralRole,
+    holder: string,
+    leaseMs: number,
+  ): Promise<StepClaim> {
+    await ensureTable(this.table);
     const keys = claimKeys(operationId, role);
     const found = await entityWithAge<StepClaimEntity>(this.table, keys);
     if (!found) return this.claimStep(operationId, role, holder, leaseMs);

@@ -57,9 +57,10 @@ async function keepWholeFailure(
 const CLAIM_POLL_MS = 500;
 
 /**
- * Claims the step; when another run holds it (a duplicate delivery, or a run that died), waits
- * until that run has recorded the referral or its claim has run out, then claims it (the wait is
- * bounded by the claim's lease, with a second for the service clock's whole seconds).
+ * Claims a step another run claimed before; while that run holds it (a duplicate delivery, or a
+ * run that died), waits until it has recorded the referral or its claim has run out, then claims
+ * it (the wait is bounded by the claim's lease, with a second for the service clock's whole
+ * seconds).
  */
 async function claimOrWait(
   deps: StepDeps,
@@ -69,7 +70,7 @@ async function claimOrWait(
 ): Promise<{ done?: Referral; claim: StepClaim }> {
   const sleep = deps.sleep ?? sleepFor;
   const claimNow = () =>
-    deps.engagements.claimStep(input.operationId, step, holder, deps.policy.leaseMs);
+    deps.engagements.claimClaimedStep(input.operationId, step, holder, deps.policy.leaseMs);
   let claim = await claimNow();
   const waitUntil = Date.now() + (claim.held ? 0 : claim.leaseLeftMs + 2000);
   while (!claim.held && Date.now() < waitUntil) {
